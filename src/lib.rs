@@ -1,0 +1,3 @@
+//! netsuite-mcp: a Model Context Protocol server for Oracle NetSuite.
+
+pub mod sandbox;
