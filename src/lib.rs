@@ -1,3 +1,10 @@
 //! netsuite-mcp: a Model Context Protocol server for Oracle NetSuite.
+//!
+//! Data flows one way: [`config`] → [`auth`] → [`netsuite`] → tools → server → transport; `cli` wires it.
 
+pub mod account;
+pub mod auth;
+pub mod cert;
+pub mod config;
+pub mod netsuite;
 pub mod sandbox;

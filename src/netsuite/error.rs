@@ -1,0 +1,229 @@
+//! NetSuite's REST error body (netsuite-api.md §7) parsed into a typed error, with a hint for the user.
+
+use serde::Deserialize;
+
+use crate::auth::AuthError;
+
+/// One entry of `o:errorDetails`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ErrorDetail {
+    #[serde(default)]
+    pub detail: String,
+    #[serde(rename = "o:errorCode", default)]
+    pub code: Option<String>,
+    #[serde(
+        rename = "o:errorPath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path: Option<String>,
+    #[serde(
+        rename = "o:errorQueryParam",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub query_param: Option<String>,
+    #[serde(
+        rename = "o:errorHeader",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub header: Option<String>,
+    #[serde(
+        rename = "o:errorUrl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RestErrorBody {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(rename = "o:errorDetails", default)]
+    details: Vec<ErrorDetail>,
+    #[serde(rename = "o:errorCode", default)]
+    top_code: Option<String>,
+}
+
+/// RESTlet error body: `{"error":{"code":…,"message":…}}` (netsuite-api.md §6).
+#[derive(Deserialize)]
+struct RestletErrorBody {
+    error: RestletError,
+}
+
+#[derive(Deserialize)]
+struct RestletError {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// An error NetSuite returned for an API call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub title: Option<String>,
+    pub details: Vec<ErrorDetail>,
+    /// A top-level `o:errorCode` (NetSuite adds `USER_ERROR` to 429s).
+    pub top_code: Option<String>,
+    /// How many times the request was sent before giving up.
+    pub attempts: u32,
+}
+
+impl ApiError {
+    /// Parses a REST or RESTlet error body. An unreadable body still yields an error with the status.
+    pub fn from_body(status: u16, body: &[u8]) -> Self {
+        let mut err = ApiError {
+            status,
+            title: None,
+            details: Vec::new(),
+            top_code: None,
+            attempts: 1,
+        };
+        // The RESTlet shape first: every field of the REST shape is optional, so it would match anything.
+        if let Ok(b) = serde_json::from_slice::<RestletErrorBody>(body) {
+            err.details.push(ErrorDetail {
+                detail: b.error.message,
+                code: Some(b.error.code),
+                path: None,
+                query_param: None,
+                header: None,
+                url: None,
+            });
+        } else if let Ok(b) = serde_json::from_slice::<RestErrorBody>(body) {
+            err.title = b.title;
+            err.details = b.details;
+            err.top_code = b.top_code;
+        }
+        err
+    }
+
+    /// The first NetSuite error code, e.g. `INVALID_PARAMETER`.
+    pub fn code(&self) -> Option<&str> {
+        self.details
+            .iter()
+            .find_map(|d| d.code.as_deref())
+            .or(self.top_code.as_deref())
+    }
+
+    /// What the user (or the model) should do about it.
+    pub fn hint(&self) -> &'static str {
+        match (self.status, self.code()) {
+            (_, Some("CONCURRENCY_LIMIT_EXCEEDED" | "SSS_REQUEST_LIMIT_EXCEEDED")) | (429, _) => {
+                "NetSuite's account-wide concurrency limit was still exceeded after retries: try again shortly, \
+                 lower NETSUITE_MAX_CONCURRENCY, or ask the administrator to allocate more concurrency to this integration"
+            }
+            (401, _) | (_, Some("INVALID_LOGIN" | "INVALID_LOGIN_ATTEMPT")) => {
+                "NetSuite refused the access token even after a fresh one was fetched: check that the role of the \
+                 certificate mapping has \"Log in using OAuth 2.0 Access Tokens\" and \"REST Web Services\", and see \
+                 Setup > Users/Roles > User Management > View Login Audit Trail"
+            }
+            (403, _) | (_, Some("INSUFFICIENT_PERMISSION")) => {
+                "the role of the certificate mapping lacks a permission for this record or action: add it to the role in NetSuite"
+            }
+            (_, Some("USER_ERROR")) => {
+                "NetSuite rejected the request as a user or business-rule error (often a missing role permission); read the detail"
+            }
+            (_, Some("NONEXISTENT_ID")) | (404, _) => {
+                "no record with that id (or no such record type): check the id, or find ids with list_records or run_suiteql"
+            }
+            (_, Some("INVALID_PARAMETER")) => {
+                "a parameter was rejected; for SuiteQL check table and column names (describe_record_type shows fields) and use FETCH FIRST n ROWS ONLY rather than LIMIT"
+            }
+            (_, Some("INVALID_CONTENT")) => {
+                "a field name or value in the request body was rejected; check field names and types with describe_record_type"
+            }
+            (_, Some("SSS_INVALID_SCRIPTLET_ID")) => {
+                "no RESTlet deployment with that script and deploy id, or it is not released to this role"
+            }
+            (500..=599, _) => "NetSuite had an internal error; try again later",
+            _ => "read the detail from NetSuite",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NetSuite answered HTTP {}", self.status)?;
+        if let Some(code) = self.code() {
+            write!(f, " {code}")?;
+        }
+        for d in &self.details {
+            if !d.detail.is_empty() {
+                write!(f, ": {}", d.detail)?;
+            }
+            if let Some(p) = &d.path {
+                write!(f, " (at {p})")?;
+            }
+            if let Some(q) = &d.query_param {
+                write!(f, " (query parameter {q})")?;
+            }
+            if let Some(h) = &d.header {
+                write!(f, " (header {h})")?;
+            }
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        write!(f, ". Hint: {}", self.hint())
+    }
+}
+
+/// Failure of a NetSuite API call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NetSuiteError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("{0}")]
+    Api(ApiError),
+    #[error("request to NetSuite {method} {path} failed: {reason}")]
+    Transport {
+        method: String,
+        path: String,
+        reason: String,
+    },
+    #[error("NetSuite answered HTTP {status} with a body that could not be read: {reason}")]
+    BadResponse { status: u16, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_error_body_is_parsed_with_all_detail_fields() {
+        let body = br#"{"type":"https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1","title":"Bad Request","status":400,
+            "o:errorDetails":[{"detail":"Invalid search query.","o:errorQueryParam":"q","o:errorCode":"INVALID_PARAMETER"}]}"#;
+        let e = ApiError::from_body(400, body);
+        assert_eq!(e.code(), Some("INVALID_PARAMETER"));
+        assert_eq!(e.details[0].query_param.as_deref(), Some("q"));
+        let text = e.to_string();
+        assert!(
+            text.contains("INVALID_PARAMETER")
+                && text.contains("query parameter q")
+                && text.contains("FETCH FIRST"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_429_body_is_recognised_by_its_code_not_its_title() {
+        let body = br#"{"type":"x","title":"Bad Request","status":429,"o:errorCode":"USER_ERROR",
+            "o:errorDetails":[{"detail":"Concurrent request limit exceeded. Request blocked.","o:errorCode":"CONCURRENCY_LIMIT_EXCEEDED"}]}"#;
+        let e = ApiError::from_body(429, body);
+        assert_eq!(e.code(), Some("CONCURRENCY_LIMIT_EXCEEDED"));
+        assert_eq!(e.top_code.as_deref(), Some("USER_ERROR"));
+        assert!(e.hint().contains("concurrency"));
+    }
+
+    #[test]
+    fn restlet_errors_and_garbage_bodies_still_give_an_error() {
+        let e = ApiError::from_body(400, br#"{"error":{"code":"SSS_INVALID_SCRIPTLET_ID","message":"That Suitelet is invalid"}}"#);
+        assert_eq!(e.code(), Some("SSS_INVALID_SCRIPTLET_ID"));
+        let g = ApiError::from_body(502, b"<html>bad gateway</html>");
+        assert_eq!(g.code(), None);
+        assert!(g.to_string().starts_with("NetSuite answered HTTP 502"));
+    }
+}

@@ -1,0 +1,46 @@
+//! The NetSuite REST client: requests, errors, and typed calls. Knows nothing about MCP.
+
+pub mod client;
+pub mod error;
+
+pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
+pub use error::{ApiError, ErrorDetail, NetSuiteError};
+
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+
+/// Path of the SuiteQL endpoint.
+pub const SUITEQL_PATH: &str = "/services/rest/query/v1/suiteql";
+/// Path of the record service.
+pub const RECORD_PATH: &str = "/services/rest/record/v1";
+/// Path of the metadata catalog.
+pub const METADATA_PATH: &str = "/services/rest/record/v1/metadata-catalog";
+
+impl NetSuiteClient {
+    /// Runs one page of a SuiteQL query (`limit` 1..=1000, `offset` a multiple of `limit`) and returns
+    /// NetSuite's raw page JSON.
+    pub async fn suiteql_page(
+        &self,
+        query: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<serde_json::Value, NetSuiteError> {
+        let request = ApiRequest::new(Method::POST, self.endpoints().rest_url(SUITEQL_PATH, &[]))
+            .query("limit", limit.to_string())
+            .query("offset", offset.to_string())
+            .header(
+                HeaderName::from_static("prefer"),
+                HeaderValue::from_static("transient"),
+            )
+            .json(&serde_json::json!({ "q": query }))
+            .read_only();
+        self.send(request).await?.json()
+    }
+
+    /// The metadata catalog, restricted to `select` (comma-separated record types, no spaces).
+    pub async fn metadata_catalog(&self, select: &str) -> Result<serde_json::Value, NetSuiteError> {
+        let request =
+            ApiRequest::get(self.endpoints().rest_url(METADATA_PATH, &[])).query("select", select);
+        self.send(request).await?.json()
+    }
+}
