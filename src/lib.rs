@@ -5,6 +5,8 @@
 pub mod account;
 pub mod auth;
 pub mod cert;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod netsuite;
 pub mod sandbox;

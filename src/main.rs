@@ -1,1 +1,66 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use netsuite_mcp::cli::{CertCommand, Cli, Command};
+use netsuite_mcp::commands::{self, CommandError, doctor};
+use netsuite_mcp::config::Settings;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !matches!(e, CommandError::ChecksFailed(_)) {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Logs go to stderr only: in stdio mode stdout carries protocol frames. `RUST_LOG` sets the level.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+async fn run(cli: Cli) -> Result<(), CommandError> {
+    let config = cli.global.config.as_deref();
+    let profile = cli.global.profile.as_deref();
+    match cli.command {
+        Command::Token { json } => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            println!("{}", commands::token::run(&settings, json).await?);
+        }
+        Command::Doctor { certificate } => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            let report = doctor::run(&settings, certificate.as_deref()).await;
+            for line in &report {
+                println!("{line}");
+            }
+            if !doctor::all_passed(&report) {
+                return Err(CommandError::ChecksFailed("some checks failed".into()));
+            }
+        }
+        Command::Cert(CertCommand::Generate(args)) => {
+            print!("{}", commands::cert::generate_files(&args)?);
+        }
+    }
+    Ok(())
+}

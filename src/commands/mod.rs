@@ -1,0 +1,49 @@
+//! What each CLI command does. `main` only parses, prints and picks the exit code.
+
+pub mod cert;
+pub mod doctor;
+pub mod token;
+
+use std::path::Path;
+
+use crate::auth::AuthError;
+use crate::cert::CertError;
+use crate::config::{ConfigError, Settings};
+use crate::netsuite::NetSuiteError;
+
+/// Failure of a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    NetSuite(#[from] NetSuiteError),
+    #[error(transparent)]
+    Cert(#[from] CertError),
+    #[error("{0}")]
+    Io(String),
+    /// Checks ran and at least one failed (the report was printed already).
+    #[error("{0}")]
+    ChecksFailed(String),
+}
+
+impl CommandError {
+    /// 2 for usage and configuration errors, 1 for failures at run time.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Loads the merged settings for a command from the file, the environment and `flags`.
+pub fn load_settings(
+    config: Option<&Path>,
+    profile: Option<&str>,
+    flags: Settings,
+) -> Result<Settings, ConfigError> {
+    Settings::load(config, profile, flags, |k| std::env::var(k).ok())
+}
