@@ -2,8 +2,8 @@
 //! token endpoint verifies assertions with.
 
 use x509_parser::oid_registry::{
-    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521, OID_PKCS1_RSAENCRYPTION,
-    OID_PKCS1_RSASSAPSS,
+    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
+    OID_PKCS1_RSAENCRYPTION, OID_PKCS1_RSASSAPSS,
 };
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::RSAPublicKey;

@@ -88,7 +88,9 @@ impl Fault {
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge = match target {
                 FaultTarget::Token => super::oauth::basic_challenge(account_id),
-                FaultTarget::Rest | FaultTarget::Restlet => super::oauth::bearer_challenge(account_id),
+                FaultTarget::Rest | FaultTarget::Restlet => {
+                    super::oauth::bearer_challenge(account_id)
+                }
             };
             if let Some(value) = challenge {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, value);
@@ -158,8 +160,14 @@ fn default_body(status: StatusCode, target: FaultTarget) -> Response {
                     "SSS_REQUEST_LIMIT_EXCEEDED",
                     super::governance::RESTLET_LIMIT_MESSAGE,
                 ),
-                404 => ("SSS_INVALID_SCRIPTLET_ID", "That Suitelet is invalid, disabled, or no longer exists."),
-                _ => ("UNEXPECTED_ERROR", "An unexpected SuiteScript error has occurred"),
+                404 => (
+                    "SSS_INVALID_SCRIPTLET_ID",
+                    "That Suitelet is invalid, disabled, or no longer exists.",
+                ),
+                _ => (
+                    "UNEXPECTED_ERROR",
+                    "An unexpected SuiteScript error has occurred",
+                ),
             };
             restlet_error(status, code, message)
         }

@@ -223,14 +223,20 @@ pub(crate) async fn govern(
         .is_some_and(|scopes| needed_scope.is_none_or(|need| scopes.iter().any(|s| s == need)));
     if !authorized {
         gov.rejected_unauthorized.fetch_add(1, Ordering::SeqCst);
-        tracing::debug!(path = request.uri().path(), "sandbox: invalid login attempt");
+        tracing::debug!(
+            path = request.uri().path(),
+            "sandbox: invalid login attempt"
+        );
         return unauthorized(endpoint, &shared.account_id);
     }
     gov.authorized_api_requests.fetch_add(1, Ordering::SeqCst);
 
     let Some(_slot) = gov.try_enter() else {
         gov.rejected_concurrency.fetch_add(1, Ordering::SeqCst);
-        tracing::debug!(path = request.uri().path(), "sandbox: concurrency limit exceeded");
+        tracing::debug!(
+            path = request.uri().path(),
+            "sandbox: concurrency limit exceeded"
+        );
         return concurrency_exceeded(endpoint);
     };
     // Latency is spent inside the slot, so a slow request holds its place in the pool as a real one does.
@@ -272,7 +278,8 @@ fn unauthorized(endpoint: Endpoint, account_id: &str) -> Response {
         _ => NsError::invalid_login().into_response(),
     };
     if let Some(challenge) = bearer_challenge(account_id) {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
     }
     resp
 }
@@ -311,7 +318,10 @@ mod tests {
     #[test]
     fn paths_are_classified() {
         assert_eq!(classify(TOKEN_PATH), Endpoint::Token);
-        assert_eq!(classify("/services/rest/record/v1/customer"), Endpoint::Rest);
+        assert_eq!(
+            classify("/services/rest/record/v1/customer"),
+            Endpoint::Rest
+        );
         assert_eq!(classify(RESTLET_PATH), Endpoint::Restlet);
         assert_eq!(classify("/nope"), Endpoint::Other);
     }

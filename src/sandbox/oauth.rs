@@ -66,11 +66,13 @@ impl Rejection {
         } else {
             StatusCode::BAD_REQUEST
         };
-        let mut resp = (status, axum::Json(json!({ "error": self.error.as_str() }))).into_response();
+        let mut resp =
+            (status, axum::Json(json!({ "error": self.error.as_str() }))).into_response();
         if self.error == OAuthError::InvalidClient
             && let Some(challenge) = basic_challenge(account_id)
         {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         no_store(&mut resp);
         resp
@@ -309,7 +311,10 @@ fn numeric_date(value: Option<&Value>) -> Option<i64> {
         return Some(i);
     }
     // `as` saturates for out-of-range floats, which is the intent here.
-    value.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64)
+    value
+        .as_f64()
+        .filter(|f| f.is_finite())
+        .map(|f| f.floor() as i64)
 }
 
 /// The algorithms NetSuite accepts for client assertions; RS256, HS256 and `none` are not among them.
