@@ -10,8 +10,8 @@ use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig};
 async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_working_token() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("keys");
-    let gen = run_bin(&["cert", "generate", "--algorithm", "ES384", "--out", out.to_str().unwrap()], &[]).await;
-    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    let generated = run_bin(&["cert", "generate", "--algorithm", "ES384", "--out", out.to_str().unwrap()], &[]).await;
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
     let key_path = out.join("private_key.pem");
     let cert_pem = std::fs::read_to_string(out.join("certificate.pem")).unwrap();
     #[cfg(unix)]
@@ -20,7 +20,7 @@ async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_wor
         let mode = std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    assert!(text(&gen.stdout).contains("NETSUITE_PRIVATE_KEY_PATH="));
+    assert!(text(&generated.stdout).contains("NETSUITE_PRIVATE_KEY_PATH="));
 
     let sandbox = Sandbox::start(SandboxConfig::new(
         ACCOUNT,
