@@ -45,6 +45,15 @@ pub enum Command {
     /// Certificates for NetSuite's OAuth 2.0 client credentials (M2M) setup.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Run the embedded NetSuite sandbox alone (demo data, strict OAuth) and print how to point a client at it.
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Directory for the generated private_key.pem and certificate.pem (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

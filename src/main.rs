@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Cert(CertCommand::Generate(args)) => {
             print!("{}", commands::cert::generate_files(&args)?);
         }
+        Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }
     Ok(())
 }

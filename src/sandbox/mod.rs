@@ -7,6 +7,7 @@
 
 pub mod data;
 pub mod error;
+pub mod local;
 
 mod certs;
 mod faults;
