@@ -648,7 +648,11 @@ async fn certificates_netsuite_would_refuse_stop_the_start() {
 async fn shutdown_stops_the_server() {
     let sb = start().await;
     let url = sb.token_url();
+    // An idle keep-alive connection must not hold the shutdown up.
+    let client = reqwest::Client::new();
+    let first = client.post(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::BAD_REQUEST);
     sb.shutdown().await;
-    let result = reqwest::Client::new().post(url).send().await;
+    let result = client.post(&url).send().await;
     assert!(result.is_err(), "server still answering after shutdown");
 }
