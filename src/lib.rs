@@ -10,3 +10,4 @@ pub mod commands;
 pub mod config;
 pub mod netsuite;
 pub mod sandbox;
+pub mod transport;
