@@ -64,6 +64,8 @@ pub struct Settings {
     pub tools_dir: Option<PathBuf>,
     pub http_token: Option<SecretString>,
     pub allowed_hosts: Option<ListSetting>,
+    /// Character budget of one tool result (`NETSUITE_MCP_MAX_RESULT_CHARS`).
+    pub max_result_chars: Option<usize>,
     /// File only: the profile used when none is chosen.
     pub profile: Option<String>,
     /// File only: named profiles, each a full layer over the top-level keys.
@@ -101,7 +103,8 @@ impl Settings {
             record_types,
             tools_dir,
             http_token,
-            allowed_hosts
+            allowed_hosts,
+            max_result_chars
         )
     }
 
@@ -133,6 +136,9 @@ impl Settings {
             tools_dir: get("NETSUITE_MCP_TOOLS_DIR").map(PathBuf::from),
             http_token: get("NETSUITE_MCP_HTTP_TOKEN").map(SecretString::from),
             allowed_hosts: list("NETSUITE_MCP_ALLOWED_HOSTS"),
+            max_result_chars: get("NETSUITE_MCP_MAX_RESULT_CHARS")
+                .map(|v| parse_usize("NETSUITE_MCP_MAX_RESULT_CHARS", &v))
+                .transpose()?,
             profile: None,
             profiles: None,
         })

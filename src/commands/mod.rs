@@ -2,7 +2,9 @@
 
 pub mod cert;
 pub mod doctor;
+pub mod serve;
 pub mod token;
+pub mod tools;
 
 use std::path::Path;
 

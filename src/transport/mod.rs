@@ -1,0 +1,3 @@
+//! Transports the MCP server is offered on.
+
+pub mod stdio;
