@@ -51,10 +51,23 @@ pub enum Command {
     /// The tools the server exposes.
     #[command(subcommand)]
     Tools(ToolsCommand),
+    /// Run the embedded NetSuite sandbox alone (demo data, strict OAuth) and print how to point a client at it.
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Directory for the generated private_key.pem and certificate.pem (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Serve against the embedded NetSuite sandbox (demo data, credentials made on the spot): try every tool
+    /// with no NetSuite account. NetSuite connection settings are ignored; tool settings still apply.
+    #[arg(long)]
+    pub sandbox: bool,
     #[command(flatten)]
     pub governance: GovernanceArgs,
 }

@@ -63,12 +63,17 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Serve(args) => {
             let settings = commands::load_settings(config, profile, args.governance.settings())?;
-            commands::serve::run(&settings).await?;
+            if args.sandbox {
+                commands::serve::run_sandbox(settings).await?;
+            } else {
+                commands::serve::run(&settings).await?;
+            }
         }
         Command::Tools(ToolsCommand::List { json, governance }) => {
             let settings = commands::load_settings(config, profile, governance.settings())?;
             print!("{}", commands::tools::list(&settings, json)?);
         }
+        Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }
     Ok(())
 }

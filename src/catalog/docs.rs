@@ -45,7 +45,7 @@ pub fn annotation_summary(a: &ToolAnnotations) -> String {
 /// annotations and the first sentence of its description.
 pub fn readme_section(catalog: &Catalog) -> String {
     let mut out = format!(
-        "{README_START}\n<!-- Generated from the catalog; `UPDATE_README=1 cargo test --test readme_tools` rewrites it. -->\n\n\
+        "{README_START}\n<!-- Generated from the catalog; `UPDATE_README=1 cargo test --test catalog` rewrites it. -->\n\n\
          | tool | toolset | readOnly / destructive / idempotent / openWorld | description |\n|---|---|---|---|\n"
     );
     for t in catalog.iter() {

@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod doctor;
+pub mod sandbox;
 pub mod serve;
 pub mod token;
 pub mod tools;
@@ -38,6 +39,28 @@ impl CommandError {
             CommandError::Config(_) => 2,
             _ => 1,
         }
+    }
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C, or SIGTERM on Unix).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
 }
 

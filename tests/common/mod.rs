@@ -1,0 +1,155 @@
+//! Helpers shared by the integration tests: a sandbox account with a freshly generated key pair, and the
+//! settings that point netsuite-mcp at it.
+#![allow(dead_code)]
+
+use std::process::Output;
+
+use netsuite_mcp::auth::Algorithm;
+use netsuite_mcp::cert::{CertOptions, generate};
+use netsuite_mcp::config::Settings;
+use netsuite_mcp::netsuite::{ClientOptions, NetSuiteClient, RetryPolicy};
+use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxHandle};
+use secrecy::SecretString;
+
+pub const ACCOUNT: &str = "1234567_SB1";
+pub const CLIENT_ID: &str = "3f1c8a0b9d2e4f6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a";
+pub const CERT_ID: &str = "HRril7VwkkW2y0wAzFR9GKk1LVTHSZPeq5EeWT2Fgks";
+
+/// A running sandbox and the key pair mapped in it.
+pub struct TestAccount {
+    pub sandbox: SandboxHandle,
+    pub key_pem: String,
+    pub cert_pem: String,
+}
+
+pub fn key_pair(algorithm: Algorithm, rsa_bits: usize) -> (String, String) {
+    let g = generate(&CertOptions {
+        algorithm,
+        rsa_bits,
+        days: 30,
+        common_name: "test".into(),
+    })
+    .unwrap();
+    (g.private_key_pem, g.certificate_pem)
+}
+
+pub async fn start(algorithm: Algorithm) -> TestAccount {
+    start_with(algorithm, 3072, |_| {}).await
+}
+
+pub async fn start_with(
+    algorithm: Algorithm,
+    rsa_bits: usize,
+    tweak: impl FnOnce(&mut SandboxConfig),
+) -> TestAccount {
+    let (key_pem, cert_pem) = key_pair(algorithm, rsa_bits);
+    let mut config = SandboxConfig::new(
+        ACCOUNT,
+        CLIENT_ID,
+        vec![SandboxCertificate {
+            certificate_id: CERT_ID.into(),
+            certificate_pem: cert_pem.clone(),
+        }],
+    );
+    tweak(&mut config);
+    let sandbox = Sandbox::start(config).await.unwrap();
+    TestAccount {
+        sandbox,
+        key_pem,
+        cert_pem,
+    }
+}
+
+impl TestAccount {
+    /// Settings as a user would give them, pointing at the sandbox.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            account_id: Some(ACCOUNT.into()),
+            client_id: Some(CLIENT_ID.into()),
+            certificate_id: Some(CERT_ID.into()),
+            private_key: Some(SecretString::from(self.key_pem.clone())),
+            base_url: Some(self.sandbox.base_url()),
+            ..Default::default()
+        }
+    }
+
+    /// A client with fast retries so fault tests stay quick.
+    pub fn client(&self) -> NetSuiteClient {
+        client_for(self.settings())
+    }
+
+    /// The environment the binary needs, key passed by value.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("NETSUITE_ACCOUNT_ID".into(), ACCOUNT.into()),
+            ("NETSUITE_CLIENT_ID".into(), CLIENT_ID.into()),
+            ("NETSUITE_CERTIFICATE_ID".into(), CERT_ID.into()),
+            ("NETSUITE_PRIVATE_KEY".into(), self.key_pem.clone()),
+            ("NETSUITE_BASE_URL".into(), self.sandbox.base_url()),
+        ]
+    }
+}
+
+pub fn fast_retries() -> ClientOptions {
+    ClientOptions {
+        retry: RetryPolicy {
+            max_attempts: 4,
+            base_delay: std::time::Duration::from_millis(20),
+            max_delay: std::time::Duration::from_millis(200),
+            max_total: std::time::Duration::from_secs(5),
+        },
+        ..ClientOptions::default()
+    }
+}
+
+pub fn client_for(settings: Settings) -> NetSuiteClient {
+    settings
+        .netsuite()
+        .unwrap()
+        .into_client(fast_retries())
+        .unwrap()
+}
+
+/// Runs the real binary with exactly `env` (plus PATH) and returns its output.
+pub async fn run_bin(args: &[&str], env: &[(String, String)]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_netsuite-mcp"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().await.unwrap()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The base64 body of a PEM, the part that must never appear in output.
+pub fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// Asserts that none of the key's base64 lines, no JWT (assertions start with `eyJ`) and no `secret` appear.
+pub fn assert_no_secrets(output: &str, key_pem: &str, secrets: &[&str]) {
+    for line in key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+    {
+        assert!(
+            !output.contains(line),
+            "private key material leaked:\n{output}"
+        );
+    }
+    assert!(
+        !output.contains("eyJ"),
+        "something JWT-shaped leaked:\n{output}"
+    );
+    for s in secrets {
+        assert!(!output.contains(s), "secret leaked:\n{output}");
+    }
+}

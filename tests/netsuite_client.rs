@@ -1,0 +1,214 @@
+//! The API client against the sandbox: refresh on 401, retries that never repeat a write, the concurrency
+//! limit, and NetSuite's error bodies.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use netsuite_mcp::auth::Algorithm;
+use netsuite_mcp::netsuite::{ApiRequest, NetSuiteError, RECORD_PATH};
+use netsuite_mcp::sandbox::Fault;
+use reqwest::Method;
+
+fn create_customer(client: &netsuite_mcp::netsuite::NetSuiteClient) -> ApiRequest {
+    ApiRequest::new(
+        Method::POST,
+        client.endpoints().rest_url(RECORD_PATH, &["customer"]),
+    )
+    .json(&serde_json::json!({"companyName": "Retry Test Ltd", "subsidiary": {"id": "1"}}))
+}
+
+#[tokio::test]
+async fn a_401_drops_the_token_fetches_a_new_one_and_retries_once() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    client.metadata_catalog("customer").await.unwrap();
+    account.sandbox.expire_all_tokens();
+    client
+        .metadata_catalog("customer")
+        .await
+        .expect("recovered with a new token");
+    let c = account.sandbox.counters();
+    assert_eq!(c.token_requests, 2);
+    assert_eq!(c.rejected_unauthorized, 1);
+}
+
+#[tokio::test]
+async fn a_second_401_is_reported_not_looped() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(401), 5);
+    let err = client.metadata_catalog("customer").await.unwrap_err();
+    match &err {
+        NetSuiteError::Api(api) => {
+            assert_eq!(api.status, 401);
+            assert!(
+                api.hint().contains("Log in using OAuth 2.0 Access Tokens"),
+                "{}",
+                api.hint()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let c = account.sandbox.counters();
+    assert_eq!(c.token_requests, 2, "one refresh");
+    assert_eq!(
+        account.sandbox.faults().pending_api(),
+        3,
+        "exactly two API attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_429_is_retried_until_it_succeeds() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(429), 2);
+    client
+        .metadata_catalog("customer")
+        .await
+        .expect("third attempt succeeds");
+    assert_eq!(account.sandbox.faults().pending_api(), 0);
+    assert_eq!(account.sandbox.counters().authorized_api_requests, 3);
+}
+
+#[tokio::test]
+async fn a_429_on_a_post_is_retried_because_netsuite_did_not_run_it() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(429), 1);
+    let response = client.send(create_customer(&client)).await.unwrap();
+    assert_eq!(response.status, 204);
+    assert!(response.location_id().is_some());
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account
+        .sandbox
+        .faults()
+        .api(Fault::status(429).with_retry_after(1), 1);
+    let started = std::time::Instant::now();
+    client.metadata_catalog("customer").await.unwrap();
+    // fast_retries caps one delay at 200 ms, so the 1 s Retry-After is capped too: the cap wins.
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(account.sandbox.counters().authorized_api_requests, 2);
+}
+
+#[tokio::test]
+async fn persistent_429s_end_with_the_concurrency_error_after_the_attempt_budget() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(429), 10);
+    let err = client.metadata_catalog("customer").await.unwrap_err();
+    let NetSuiteError::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.code(), Some("CONCURRENCY_LIMIT_EXCEEDED"));
+    assert_eq!(api.attempts, 4);
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+    assert_eq!(account.sandbox.faults().pending_api(), 6);
+}
+
+#[tokio::test]
+async fn a_500_on_a_post_is_not_repeated() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(500), 1);
+    let err = client.send(create_customer(&client)).await.unwrap_err();
+    let NetSuiteError::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status, 500);
+    assert_eq!(api.code(), Some("UNEXPECTED_ERROR"));
+    assert_eq!(
+        account.sandbox.counters().authorized_api_requests,
+        1,
+        "sent once"
+    );
+}
+
+#[tokio::test]
+async fn a_503_on_a_get_and_on_suiteql_is_retried() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(Fault::status(503), 1);
+    client.metadata_catalog("customer").await.unwrap();
+    account.sandbox.faults().api(Fault::status(500), 1);
+    client
+        .suiteql_page("SELECT id FROM customer", 5, 0)
+        .await
+        .expect("SuiteQL is a read");
+    assert_eq!(account.sandbox.counters().authorized_api_requests, 4);
+}
+
+#[tokio::test]
+async fn malformed_json_from_netsuite_is_a_clear_error() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    account.sandbox.faults().api(
+        Fault::status(200)
+            .with_body("{\"items\": [")
+            .with_content_type("application/json"),
+        1,
+    );
+    let err = client.metadata_catalog("customer").await.unwrap_err();
+    assert!(
+        matches!(err, NetSuiteError::BadResponse { status: 200, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn never_more_requests_in_flight_than_the_configured_limit() {
+    let account = start(Algorithm::ES256).await;
+    account.sandbox.set_latency(Duration::from_millis(100));
+    let mut settings = account.settings();
+    settings.max_concurrency = Some(3);
+    let client = client_for(settings);
+    let calls: Vec<_> = (0..12)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.suiteql_page("SELECT id FROM customer", 1, 0).await })
+        })
+        .collect();
+    for h in calls {
+        h.await.unwrap().unwrap();
+    }
+    let c = account.sandbox.counters();
+    assert_eq!(c.rejected_concurrency, 0);
+    assert!(c.max_in_flight <= 3, "{c:?}");
+    assert_eq!(
+        c.max_in_flight, 3,
+        "the limit is used, not just respected: {c:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_call_stops_its_request() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    client.tokens().access_token().await.unwrap();
+    account.sandbox.set_latency(Duration::from_secs(5));
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { c.metadata_catalog("customer").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(account.sandbox.counters().in_flight, 1);
+    call.abort();
+    let _ = call.await;
+    let mut waited = 0;
+    while account.sandbox.counters().in_flight != 0 && waited < 40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        account.sandbox.counters().in_flight,
+        0,
+        "the server saw the request go away"
+    );
+}
