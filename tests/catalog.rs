@@ -162,3 +162,53 @@ fn the_readme_tool_table_is_generated_from_the_catalog() {
         "README tool table is stale: run UPDATE_README=1 cargo test --test catalog"
     );
 }
+
+#[test]
+fn mcp_json_example_is_valid_and_every_server_runs_serve() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mcp.json.example");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sandbox_entries = 0;
+    for (client, key) in [
+        ("cursor", "mcpServers"),
+        ("vscode", "servers"),
+        ("claude_desktop", "mcpServers"),
+    ] {
+        let servers = v[client][key]
+            .as_object()
+            .unwrap_or_else(|| panic!("{client}.{key}"));
+        for (name, s) in servers {
+            let args: Vec<&str> = s["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(args[0], "serve", "{client}.{name}");
+            if args.contains(&"--sandbox") {
+                sandbox_entries += 1;
+            } else {
+                let env = s["env"].as_object().unwrap();
+                for var in [
+                    "NETSUITE_ACCOUNT_ID",
+                    "NETSUITE_CLIENT_ID",
+                    "NETSUITE_CERTIFICATE_ID",
+                    "NETSUITE_PRIVATE_KEY_PATH",
+                ] {
+                    assert!(env.contains_key(var), "{client}.{name} lacks {var}");
+                }
+            }
+        }
+    }
+    assert_eq!(sandbox_entries, 3);
+    // VS Code prompts for the secrets instead of storing them.
+    let inputs = v["vscode"]["inputs"].as_array().unwrap();
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["id"] == "netsuite-client-id" && i["password"] == true)
+    );
+    assert_eq!(
+        v["vscode"]["servers"]["netsuite"]["env"]["NETSUITE_CLIENT_ID"],
+        "${input:netsuite-client-id}"
+    );
+}

@@ -123,8 +123,7 @@ impl Mcp {
         let _ = client.cancel().await;
         // Let the reader task drain the pipe.
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let out = stderr.lock().unwrap().clone();
-        out
+        stderr.lock().unwrap().clone()
     }
 }
 
