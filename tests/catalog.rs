@@ -212,3 +212,15 @@ fn mcp_json_example_is_valid_and_every_server_runs_serve() {
         "${input:netsuite-client-id}"
     );
 }
+
+#[test]
+fn schemas_are_self_contained_without_refs() {
+    for t in Catalog::builtin().iter() {
+        let input = serde_json::to_string(&t.tool.input_schema).unwrap();
+        assert!(
+            !input.contains("$ref") && !input.contains("$defs"),
+            "{}: {input}",
+            t.name()
+        );
+    }
+}

@@ -34,6 +34,7 @@ pub struct DescribeRecordTypeInput {
 /// The fields of a record type.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct DescribeRecordTypeResult {
+    /// The record type described.
     pub record_type: String,
     /// Every field, sorted by name.
     pub fields: Vec<FieldInfo>,

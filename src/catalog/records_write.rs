@@ -65,6 +65,7 @@ pub struct DeleteRecordInput {
 pub struct WriteResult {
     /// Internal id of the record (from NetSuite's Location header); null if NetSuite did not say.
     pub id: Option<String>,
+    /// The record type written.
     pub record_type: String,
 }
 
@@ -74,14 +75,18 @@ pub struct UpsertResult {
     /// Internal id of the record, when NetSuite returns it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The external id the record is known by.
     pub external_id: String,
+    /// The record type written.
     pub record_type: String,
 }
 
 /// The record deleted.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct DeleteResult {
+    /// The id that was deleted, as given.
     pub id: String,
+    /// The record type deleted from.
     pub record_type: String,
     /// Always true.
     pub deleted: bool,

@@ -12,6 +12,7 @@ use crate::netsuite::restlet::is_script_id;
 /// HTTP method of a RESTlet call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
+#[schemars(inline)]
 pub enum RestletMethod {
     #[default]
     Get,
