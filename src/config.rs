@@ -74,6 +74,8 @@ pub struct Settings {
     pub http_request_timeout: Option<u64>,
     /// Largest HTTP request body accepted, in bytes (`NETSUITE_MCP_HTTP_MAX_BODY_BYTES`).
     pub http_max_body_bytes: Option<usize>,
+    /// Character budget of one tool result (`NETSUITE_MCP_MAX_RESULT_CHARS`).
+    pub max_result_chars: Option<usize>,
     /// File only: the profile used when none is chosen.
     pub profile: Option<String>,
     /// File only: named profiles, each a full layer over the top-level keys.
@@ -115,7 +117,8 @@ impl Settings {
             http_token_file,
             allowed_origins,
             http_request_timeout,
-            http_max_body_bytes
+            http_max_body_bytes,
+            max_result_chars
         )
     }
 
@@ -154,6 +157,9 @@ impl Settings {
                 .transpose()?,
             http_max_body_bytes: get("NETSUITE_MCP_HTTP_MAX_BODY_BYTES")
                 .map(|v| parse_usize("NETSUITE_MCP_HTTP_MAX_BODY_BYTES", &v))
+                .transpose()?,
+            max_result_chars: get("NETSUITE_MCP_MAX_RESULT_CHARS")
+                .map(|v| parse_usize("NETSUITE_MCP_MAX_RESULT_CHARS", &v))
                 .transpose()?,
             profile: None,
             profiles: None,

@@ -4,10 +4,12 @@
 
 pub mod account;
 pub mod auth;
+pub mod catalog;
 pub mod cert;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod netsuite;
 pub mod sandbox;
+pub mod server;
 pub mod transport;

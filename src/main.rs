@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use netsuite_mcp::cli::{CertCommand, Cli, Command};
+use netsuite_mcp::cli::{CertCommand, Cli, Command, ToolsCommand};
 use netsuite_mcp::commands::{self, CommandError, doctor};
 use netsuite_mcp::config::Settings;
 
@@ -60,6 +60,18 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Cert(CertCommand::Generate(args)) => {
             print!("{}", commands::cert::generate_files(&args)?);
+        }
+        Command::Serve(args) => {
+            let settings = commands::load_settings(config, profile, args.governance.settings())?;
+            if args.sandbox {
+                commands::serve::run_sandbox(settings, args.transport()).await?;
+            } else {
+                commands::serve::run(&settings, args.transport()).await?;
+            }
+        }
+        Command::Tools(ToolsCommand::List { json, governance }) => {
+            let settings = commands::load_settings(config, profile, governance.settings())?;
+            print!("{}", commands::tools::list(&settings, json)?);
         }
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }

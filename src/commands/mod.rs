@@ -3,7 +3,9 @@
 pub mod cert;
 pub mod doctor;
 pub mod sandbox;
+pub mod serve;
 pub mod token;
+pub mod tools;
 
 use std::path::Path;
 
