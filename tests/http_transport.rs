@@ -326,6 +326,48 @@ async fn a_foreign_host_gets_403_before_authentication() {
 }
 
 #[tokio::test]
+async fn delete_ends_the_session_with_204() {
+    let server = start("one", options()).await;
+    let response = post(&server.url())
+        .bearer_auth(TOKEN)
+        .body(INIT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let delete = |token: &str| {
+        reqwest::Client::new()
+            .delete(server.url())
+            .bearer_auth(token)
+            .header("mcp-session-id", &session)
+            .header("mcp-protocol-version", "2025-06-18")
+            .send()
+    };
+    assert_eq!(
+        delete("wrong-token-0000000000000000")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(delete(TOKEN).await.unwrap().status(), 204);
+    let after = post(&server.url())
+        .bearer_auth(TOKEN)
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-06-18")
+        .body(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 404, "the session is gone");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn names_added_to_the_allowed_hosts_are_accepted() {
     let mut o = options();
     o.allowed_hosts.push("mcp.example.com".into());

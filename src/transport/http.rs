@@ -461,7 +461,14 @@ async fn guard_mcp(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     request.headers_mut().remove(header::AUTHORIZATION);
     if request.method() != Method::POST {
         // GET opens the long-lived SSE stream of a session; DELETE ends a session. No deadline for those.
-        return next.run(request).await;
+        let delete = request.method() == Method::DELETE;
+        let mut response = next.run(request).await;
+        if delete && response.status() == StatusCode::ACCEPTED {
+            // rmcp has closed the session by now. Say so: the MCP Python SDK takes anything but 200/204 for a
+            // failed termination.
+            *response.status_mut() = StatusCode::NO_CONTENT;
+        }
+        return response;
     }
     if let Some(length) = content_length(request.headers())
         && length > guard.max_body_bytes as u64
