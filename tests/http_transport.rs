@@ -567,6 +567,34 @@ async fn hostile_requests_get_4xx_and_the_server_keeps_serving() {
     server.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_client_that_sends_headers_too_slowly_is_disconnected() {
+    let mut o = options();
+    o.header_read_timeout = Duration::from_millis(300);
+    let server = start("one", o).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 1024];
+    let outcome = tokio::time::timeout(Duration::from_secs(10), slow.read(&mut buf))
+        .await
+        .expect("the server closes the connection instead of waiting forever");
+    if let Ok(n) = outcome {
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    // Others are still served.
+    let response = post(&server.url())
+        .bearer_auth(TOKEN)
+        .body(INIT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    server.shutdown().await.unwrap();
+}
+
 /// A round-robin reverse proxy: request n goes to backend n % 2.
 async fn round_robin_proxy(backends: [String; 2]) -> (String, Arc<AtomicUsize>) {
     let counter = Arc::new(AtomicUsize::new(0));

@@ -12,7 +12,7 @@
 //! of it from the factory; nothing in a request can widen it.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::{Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,12 +30,16 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http_body::{Frame, SizeHint};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::config::{ConfigError, Settings};
@@ -52,6 +56,10 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// After the grace period and the cancellation of sessions: how long connections get to close.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// Default time a client gets to send the headers of a request.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause after a failed `accept` (e.g. no file descriptors left).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Host names always accepted: the loopback ones.
 pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 /// Realm announced in `WWW-Authenticate`.
@@ -109,6 +117,8 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// Time calls in flight get to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Time a client gets to send a request's headers; slower connections are closed (slow-loris).
+    pub header_read_timeout: Duration,
 }
 
 impl HttpOptions {
@@ -129,6 +139,7 @@ impl HttpOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 
@@ -199,9 +210,9 @@ impl HttpOptions {
                 "the request body limit must be at least 1 byte".into(),
             ));
         }
-        if self.request_timeout.is_zero() {
+        if self.request_timeout.is_zero() || self.header_read_timeout.is_zero() {
             return Err(HttpError::Invalid(
-                "the request timeout must be positive".into(),
+                "the request and header timeouts must be positive".into(),
             ));
         }
         for host in &self.allowed_hosts {
@@ -258,6 +269,7 @@ pub struct HttpServer {
     app: Router,
     stages: Stages,
     grace: Duration,
+    header_read_timeout: Duration,
 }
 
 /// The stages of a shutdown, shared by the server loop, the guard and `/healthz`.
@@ -299,6 +311,7 @@ impl HttpServer {
             app,
             stages,
             grace: options.shutdown_grace,
+            header_read_timeout: options.header_read_timeout,
         })
     }
 
@@ -319,24 +332,34 @@ impl HttpServer {
             app,
             stages,
             grace,
+            header_read_timeout,
         } = self;
         tracing::info!(%addr, path = MCP_PATH, "serving MCP over HTTP");
-        let stop_accepting = stages.draining.clone();
-        let serve = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop_accepting.cancelled().await })
-            .into_future();
-        let mut server = tokio::spawn(serve);
-        tokio::select! {
-            ended = &mut server => {
-                stages.sessions.cancel();
-                return match ended {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(HttpError::Serve(e)),
-                    Err(e) => Err(HttpError::Serve(std::io::Error::other(e.to_string()))),
-                };
-            }
-            () = shutdown => {}
+        let mut connections = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            while connections.try_join_next().is_some() {}
+            let stream = tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _peer)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!(error = %e, "cannot accept a connection");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                        continue;
+                    }
+                },
+            };
+            connections.spawn(serve_connection(
+                stream,
+                app.clone(),
+                header_read_timeout,
+                stages.draining.clone(),
+            ));
         }
+        drop(listener);
         let inflight = &stages.inflight;
         tracing::info!(
             in_flight = inflight.count(),
@@ -354,15 +377,47 @@ impl HttpServer {
             let _ = tokio::time::timeout(CLOSE_GRACE, inflight.idle()).await;
         }
         stages.sessions.cancel();
-        if tokio::time::timeout(CLOSE_GRACE, &mut server)
-            .await
-            .is_err()
-        {
-            tracing::warn!("connections still open; closing them");
-            server.abort();
+        let closed = tokio::time::timeout(CLOSE_GRACE, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if closed.is_err() {
+            tracing::warn!(
+                connections = connections.len(),
+                "connections still open; closing them"
+            );
+            connections.shutdown().await;
         }
         tracing::info!("HTTP server stopped");
         Ok(())
+    }
+}
+
+/// Serves one connection (HTTP/1.1) until it closes; when shutdown starts, finishes the request in progress
+/// and closes. Headers must arrive within `header_read_timeout` (slow-loris clients are dropped).
+async fn serve_connection(
+    stream: TcpStream,
+    app: Router,
+    header_read_timeout: Duration,
+    draining: CancellationToken,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = TowerToHyperService::new(app);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = draining.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
     }
 }
 
