@@ -306,6 +306,15 @@ async fn a_foreign_host_gets_403_before_authentication() {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 403, "{host}");
     }
+    // An absolute-form request target naming a foreign host is refused even with an allowed Host header.
+    let head = format!(
+        "POST http://evil.example.com/mcp HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n{INIT}",
+        server.addr,
+        INIT.len()
+    );
+    let status = raw_status(server.addr, head.as_bytes()).await;
+    assert!(status.contains(" 403 "), "{status}");
     // The loopback names are accepted, with any port.
     for host in [
         "localhost:1",

@@ -660,10 +660,13 @@ impl Guard {
             (None, _) => uri.authority().map(|a| a.as_str().to_owned()),
             (Some(_), Some(_)) => None,
         };
-        let allowed = authority
-            .as_deref()
-            .and_then(parse_request_host)
-            .is_some_and(|host| self.hosts.iter().any(|a| a.matches(&host)));
+        let is_allowed = |value: &str| {
+            parse_request_host(value)
+                .is_some_and(|host| self.hosts.iter().any(|a| a.matches(&host)))
+        };
+        // An absolute-form request target (`POST http://name/mcp`) names a host too: both must be allowed.
+        let target_allowed = uri.authority().is_none_or(|a| is_allowed(a.as_str()));
+        let allowed = target_allowed && authority.as_deref().is_some_and(is_allowed);
         if allowed {
             return Ok(());
         }
