@@ -369,6 +369,12 @@ async fn record_created_over_rest_is_visible_to_suiteql_and_back() {
             .as_str()
             .is_some_and(|h| h.ends_with("/item"))
     );
+    // The sublist link resolves to the lines.
+    let (status, sub) = sb
+        .get(&format!("/services/rest/record/v1/invoice/{inv_id}/item"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sub["items"].as_array().map(Vec::len), Some(lines));
     // fields= limits body fields.
     let (_, rec) = sb
         .get(&format!(

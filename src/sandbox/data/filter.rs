@@ -99,6 +99,7 @@ pub struct Compiled {
 struct Parser<'a> {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
     rt: &'a RecordType,
     params: Vec<SqlValue>,
 }
@@ -158,7 +159,13 @@ impl Parser<'_> {
     fn factor(&mut self) -> Result<String, NsError> {
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
+            // Parsing recurses per parenthesis: bound it so no input can exhaust the stack.
+            self.depth += 1;
+            if self.depth > 50 {
+                return Err(q_error("the filter is nested too deeply."));
+            }
             let inner = self.or_expr()?;
+            self.depth -= 1;
             if self.next() != Some(Tok::RParen) {
                 return Err(q_error("missing ')'."));
             }
@@ -413,6 +420,7 @@ pub fn compile(q: &str, rt: &RecordType) -> Result<Compiled, NsError> {
     let mut p = Parser {
         toks,
         pos: 0,
+        depth: 0,
         rt,
         params: Vec::new(),
     };
@@ -504,6 +512,7 @@ mod tests {
             "(id EQUAL 1",
             "id EQUAL 1 id EQUAL 2",
             "id ANY_OF [1, 2",
+            &"(".repeat(10_000),
         ] {
             let e = compile(q, customer()).expect_err(q);
             assert_eq!(e.code, "INVALID_PARAMETER", "{q}");

@@ -380,6 +380,10 @@ pub fn router(store: Arc<Store>, public_base_url: String) -> Router {
                 .put(records::put_handler)
                 .delete(records::delete_handler),
         )
+        .route(
+            "/services/rest/record/v1/{rtype}/{id}/{sublist}",
+            get(records::sublist_handler),
+        )
         .route("/app/site/hosting/restlet.nl", any(restlet::handler))
         .with_state(state)
 }

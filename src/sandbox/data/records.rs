@@ -1382,6 +1382,25 @@ pub(super) async fn get_handler(
     )
 }
 
+/// `GET /{type}/{id}/{sublist}`: the sublist collection the record's sublist link points at.
+pub(super) async fn sublist_handler(
+    State(st): State<AppState>,
+    Path((rtype, id, sub)): Path<(String, String, String)>,
+) -> Response {
+    respond(
+        async move {
+            let rt = lookup_type(&rtype)?;
+            let sl = rt.sublist(&sub).ok_or_else(NsError::nonexistent_id)?;
+            let store = st.store.clone();
+            let base = st.base.clone();
+            let rec = blocking(move || store.record_get(rt.name, &id, None, true, &base)).await?;
+            let body = rec.get(sl.name).cloned().unwrap_or(Value::Null);
+            Ok(super::json_response(StatusCode::OK, COLLECTION_TYPE, &body))
+        }
+        .await,
+    )
+}
+
 pub(super) async fn create_handler(
     State(st): State<AppState>,
     Path(rtype): Path<String>,

@@ -43,6 +43,9 @@ enum Node {
     Raw { text: String, date: bool },
 }
 
+/// Deepest parenthesis nesting accepted (SQLite's own expression limit is 1000).
+const MAX_DEPTH: usize = 100;
+
 const OPS: &[&str] = &[
     "||", "<=", ">=", "<>", "!=", "=", "<", ">", "+", "-", "*", "/", ".",
 ];
@@ -139,6 +142,10 @@ fn tokenize(q: &str) -> Result<Vec<Node>, NsError> {
             push(&mut stack, Node::T(Tok::Word(q[i..j].to_owned())));
             i = j;
         } else if c == b'(' {
+            // Translation recurses per level: bound the depth so no input can exhaust the stack.
+            if stack.len() > MAX_DEPTH {
+                return Err(search_error("The query is nested too deeply."));
+            }
             stack.push(Vec::new());
             i += 1;
         } else if c == b')' {
@@ -994,6 +1001,24 @@ mod tests {
             );
         }
         assert!(translate("SELECT 1 AS one FROM dual;").is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let q = format!(
+            "SELECT {}1{} AS x FROM dual",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(err(&q).contains("nested too deeply"));
+        assert!(
+            translate(&format!(
+                "SELECT {}1{} AS x FROM dual",
+                "(".repeat(50),
+                ")".repeat(50)
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
