@@ -638,6 +638,21 @@ mod tests {
             one(&s, "SELECT 7 / 2 AS x FROM dual", "x").as_deref(),
             Some("3.5")
         );
+        assert!(
+            rows(&s, "SELECT t.* FROM transaction t FETCH FIRST 1 ROWS ONLY")[0]
+                .get("tranid")
+                .is_some()
+        );
+        assert_eq!(rows(&s, "SELECT DISTINCT type FROM transaction").len(), 4);
+        // LIKE is case-sensitive, as in Oracle.
+        assert!(rows(&s, "SELECT id FROM customer WHERE companyname LIKE 'acme%'").is_empty());
+        assert!(
+            !rows(
+                &s,
+                "SELECT id FROM customer WHERE UPPER(companyname) LIKE 'ACME%'"
+            )
+            .is_empty()
+        );
         assert_eq!(
             one(
                 &s,
