@@ -74,6 +74,7 @@ use serde_json::Value;
 
 use super::error::NsError;
 pub use paging::{MAX_LIMIT, MAX_RESULTS, Page};
+pub use records::{IdRef, NameValidation};
 pub use schema::{RECORD_TYPES, RecordType};
 pub use suiteql::{SuiteqlPage, translate as translate_suiteql};
 
