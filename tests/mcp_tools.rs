@@ -270,3 +270,61 @@ async fn metadata_lists_and_describes_record_types() {
     assert_eq!(company["type"], "string");
     mcp.close().await;
 }
+
+#[tokio::test]
+async fn call_restlet_reaches_the_deployed_script_with_params_and_body() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &["--toolsets", "restlets"], &[]).await;
+    let echoed = mcp
+        .ok(
+            "call_restlet",
+            json!({"script": "customscript_echo", "deploy": "customdeploy_echo", "method": "POST",
+                   "params": {"mode": "test"}, "body": {"order": 42, "lines": ["a", "b"]}}),
+        )
+        .await;
+    assert_eq!(echoed["status"], 200);
+    let body = &echoed["body"];
+    assert_eq!(body["method"], "POST", "{body}");
+    assert_eq!(
+        body["body"],
+        json!({"order": 42, "lines": ["a", "b"]}),
+        "{body}"
+    );
+    assert!(
+        body.to_string().contains("\"mode\""),
+        "query params reach the script: {body}"
+    );
+
+    let listed = mcp
+        .ok(
+            "call_restlet",
+            json!({"script": "customscript_customer_list", "deploy": "customdeploy_customer_list"}),
+        )
+        .await;
+    assert_eq!(listed["status"], 200);
+
+    let missing = mcp
+        .err(
+            "call_restlet",
+            json!({"script": "customscript_nope", "deploy": "1"}),
+        )
+        .await;
+    assert!(missing.contains("SSS_INVALID_SCRIPTLET_ID"), "{missing}");
+}
+
+#[tokio::test]
+async fn a_record_created_through_mcp_is_found_by_run_suiteql() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &[], &[]).await;
+    let created = mcp
+        .ok("create_record", json!({"record_type": "customer", "values": {"companyName": "Visible To SuiteQL Inc", "email": "x@visible.example"}}))
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let found = mcp
+        .ok(
+            "run_suiteql",
+            json!({"query": format!("SELECT id, companyname FROM customer WHERE id = {id}")}),
+        )
+        .await;
+    assert_eq!(found["rows"], json!([[id, "Visible To SuiteQL Inc"]]));
+}
