@@ -396,7 +396,7 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "missing configuration: {}. Set them as environment variables, or in a config file (--config) as the same names in lower case without the NETSUITE_ prefix",
+        "missing configuration: {}. Set them as environment variables, or in a config file (--config) as the same names in lower case without the NETSUITE_ prefix (to try netsuite-mcp without an account: netsuite-mcp serve --sandbox)",
         .0.join(", ")
     )]
     Missing(Vec<&'static str>),
