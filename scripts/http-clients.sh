@@ -39,10 +39,9 @@ INSPECTOR="$DIR/node_modules/.bin/mcp-inspector"
 listed="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MCP_HTTP_TOKEN" --method tools/list)"
 grep -q '"run_suiteql"' <<<"$listed" || { echo "inspector: run_suiteql not listed: $listed" >&2; exit 1; }
 echo "inspector: tools/list ok"
-# The call must reach the tool: a result, or the tool's own isError (the Inspector exits non-zero on that).
 called="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MCP_HTTP_TOKEN" \
-  --method tools/call --tool-name list_record_types 2>&1 || true)"
-grep -q '"content"\|tool_is_error' <<<"$called" || { echo "inspector: tools/call failed: $called" >&2; exit 1; }
+  --method tools/call --tool-name run_suiteql --tool-arg 'query=SELECT id, companyname FROM customer' --tool-arg limit=2)"
+grep -q '"row_count": 2' <<<"$called" || { echo "inspector: tools/call failed: $called" >&2; exit 1; }
 echo "inspector: tools/call ok"
 if "$INSPECTOR" --cli "$URL" --method tools/list </dev/null >"$DIR/no-token.out" 2>&1 && grep -q '"tools"' "$DIR/no-token.out"; then
   echo "inspector: listed tools without a token" >&2

@@ -13,9 +13,10 @@ async def session(url: str, token: str, mode: str) -> list[str]:
     http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
     async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
         names = sorted(t.name for t in (await client.list_tools()).tools)
-        result = await client.call_tool("list_record_types", {})
-        text = " ".join(getattr(c, "text", "") for c in result.content)
-        assert "401" not in text and "authenticat" not in text, text
+        result = await client.call_tool("run_suiteql", {"query": "SELECT id, companyname FROM customer", "limit": 2})
+        assert not result.is_error, result.content
+        rows = (result.structured_content or {}).get("rows")
+        assert rows, result.structured_content
         return names
 
 

@@ -132,18 +132,21 @@ async fn serve_http_sandbox_answers_rmcp_with_the_token_keeps_governance_and_exi
             hidden.is_err() || hidden.as_ref().unwrap().is_error == Some(true),
             "{lifecycle:?}: {hidden:?}"
         );
-        let listed = client
+        // A real call reaches the sandbox with the server's own NetSuite token.
+        let rows = client
             .call_tool(
-                CallToolRequestParams::new("list_record_types")
-                    .with_arguments(serde_json::Map::new()),
+                CallToolRequestParams::new("run_suiteql").with_arguments(
+                    serde_json::json!({"query": "SELECT id, companyname FROM customer", "limit": 2})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
+                ),
             )
             .await
             .unwrap();
-        let text = format!("{:?}", listed.content);
-        assert!(
-            !text.contains("authenticate") && !text.contains("HTTP 401"),
-            "{text}"
-        );
+        assert_ne!(rows.is_error, Some(true), "{rows:?}");
+        let structured = rows.structured_content.expect("structured result");
+        assert_eq!(structured["row_count"], 2, "{structured}");
         client.cancel().await.unwrap();
     }
 
