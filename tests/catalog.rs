@@ -224,3 +224,61 @@ fn schemas_are_self_contained_without_refs() {
         );
     }
 }
+
+/// Every schema node, depth first.
+fn walk<'a>(v: &'a Value, out: &mut Vec<(&'a Value, String)>, path: String) {
+    out.push((v, path.clone()));
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                walk(c, out, format!("{path}.{k}"));
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                walk(c, out, format!("{path}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn schemas_use_only_the_portable_subset() {
+    for t in Catalog::builtin().iter() {
+        let tool = &t.tool;
+        let input = Value::Object((*tool.input_schema).clone());
+        let output = Value::Object((*tool.output_schema.clone().expect("output schema")).clone());
+        for (root, schema) in [("input", &input), ("output", &output)] {
+            let mut nodes = Vec::new();
+            walk(schema, &mut nodes, format!("{}.{root}", tool.name));
+            for (node, path) in nodes {
+                let Value::Object(m) = node else { continue };
+                // Skip the `properties` maps themselves: their keys are field names, not keywords.
+                if path.ends_with(".properties") {
+                    continue;
+                }
+                assert!(
+                    !m.get("type").is_some_and(Value::is_array),
+                    "type array at {path}"
+                );
+                if let Some(f) = m.get("format").and_then(Value::as_str) {
+                    assert!(
+                        !f.starts_with("int")
+                            && !f.starts_with("uint")
+                            && f != "double"
+                            && f != "float",
+                        "format {f} at {path}"
+                    );
+                }
+                for key in ["items", "additionalProperties"] {
+                    assert_ne!(
+                        m.get(key),
+                        Some(&Value::Bool(true)),
+                        "bare true at {path}.{key}"
+                    );
+                }
+            }
+        }
+    }
+}
