@@ -282,3 +282,37 @@ fn schemas_use_only_the_portable_subset() {
         }
     }
 }
+
+#[test]
+fn mcp_json_example_http_entries_send_the_bearer_token_to_mcp() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mcp.json.example");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let http = v["http"].as_object().expect("http block");
+    let mut entries = 0;
+    for (client, block) in http.iter().filter(|(k, _)| !k.starts_with('_')) {
+        let servers = block
+            .as_object()
+            .and_then(|b| b.iter().find(|(k, _)| !k.starts_with('_')))
+            .and_then(|(_, s)| s.as_object())
+            .unwrap_or_else(|| panic!("http.{client} has no server map"));
+        for (name, s) in servers {
+            let text = s.to_string();
+            if s.get("url").is_some() {
+                assert!(
+                    s["url"].as_str().unwrap().ends_with("/mcp"),
+                    "http.{client}.{name}"
+                );
+            }
+            assert!(
+                text.contains("/mcp"),
+                "http.{client}.{name} names no /mcp URL"
+            );
+            assert!(
+                text.contains("Bearer"),
+                "http.{client}.{name} sends no bearer token"
+            );
+            entries += 1;
+        }
+    }
+    assert!(entries >= 3, "Cursor, VS Code and Claude entries");
+}
