@@ -292,8 +292,8 @@ fn mcp_json_example_http_entries_send_the_bearer_token_to_mcp() {
     for (client, block) in http.iter().filter(|(k, _)| !k.starts_with('_')) {
         let servers = block
             .as_object()
-            .and_then(|b| b.iter().find(|(k, _)| !k.starts_with('_')))
-            .and_then(|(_, s)| s.as_object())
+            .and_then(|b| b.get("mcpServers").or_else(|| b.get("servers")))
+            .and_then(Value::as_object)
             .unwrap_or_else(|| panic!("http.{client} has no server map"));
         for (name, s) in servers {
             let text = s.to_string();
