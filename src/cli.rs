@@ -45,6 +45,9 @@ pub enum Command {
     /// Certificates for NetSuite's OAuth 2.0 client credentials (M2M) setup.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Custom tools from the tools directory.
+    #[command(subcommand)]
+    Tools(ToolsCommand),
     /// Run the embedded NetSuite sandbox alone (demo data, strict OAuth) and print how to point a client at it.
     Sandbox {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -53,6 +56,15 @@ pub enum Command {
         /// Directory for the generated private_key.pem and certificate.pem (default: a new temporary directory).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// Check custom tool files; prints every problem as `file:line: message`, exits 0 only if all are valid.
+    Validate {
+        /// Directory of tool files (default: $NETSUITE_MCP_TOOLS_DIR, the `tools_dir` setting, else ./tools).
+        dir: Option<PathBuf>,
     },
 }
 

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use netsuite_mcp::cli::{CertCommand, Cli, Command};
+use netsuite_mcp::cli::{CertCommand, Cli, Command, ToolsCommand};
 use netsuite_mcp::commands::{self, CommandError, doctor};
 use netsuite_mcp::config::Settings;
 
@@ -60,6 +60,19 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Cert(CertCommand::Generate(args)) => {
             print!("{}", commands::cert::generate_files(&args)?);
+        }
+        Command::Tools(ToolsCommand::Validate { dir }) => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            let dir = commands::tools::tools_dir(dir.as_deref(), &settings);
+            let validation = commands::tools::validate(&dir)?;
+            for line in &validation.lines {
+                println!("{line}");
+            }
+            if !validation.ok {
+                return Err(CommandError::ChecksFailed(
+                    "some tool files are invalid".into(),
+                ));
+            }
         }
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }

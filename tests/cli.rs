@@ -10,7 +10,18 @@ use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig};
 async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_working_token() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("keys");
-    let generated = run_bin(&["cert", "generate", "--algorithm", "ES384", "--out", out.to_str().unwrap()], &[]).await;
+    let generated = run_bin(
+        &[
+            "cert",
+            "generate",
+            "--algorithm",
+            "ES384",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
     assert!(generated.status.success(), "{}", text(&generated.stderr));
     let key_path = out.join("private_key.pem");
     let cert_pem = std::fs::read_to_string(out.join("certificate.pem")).unwrap();
@@ -25,7 +36,10 @@ async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_wor
     let sandbox = Sandbox::start(SandboxConfig::new(
         ACCOUNT,
         CLIENT_ID,
-        vec![SandboxCertificate { certificate_id: CERT_ID.into(), certificate_pem: cert_pem }],
+        vec![SandboxCertificate {
+            certificate_id: CERT_ID.into(),
+            certificate_pem: cert_pem,
+        }],
     ))
     .await
     .unwrap();
@@ -33,7 +47,10 @@ async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_wor
         ("NETSUITE_ACCOUNT_ID".to_owned(), ACCOUNT.to_owned()),
         ("NETSUITE_CLIENT_ID".to_owned(), CLIENT_ID.to_owned()),
         ("NETSUITE_CERTIFICATE_ID".to_owned(), CERT_ID.to_owned()),
-        ("NETSUITE_PRIVATE_KEY_PATH".to_owned(), key_path.to_str().unwrap().to_owned()),
+        (
+            "NETSUITE_PRIVATE_KEY_PATH".to_owned(),
+            key_path.to_str().unwrap().to_owned(),
+        ),
         ("NETSUITE_BASE_URL".to_owned(), sandbox.base_url()),
         ("RUST_LOG".to_owned(), "trace".to_owned()),
     ];
@@ -46,7 +63,10 @@ async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_wor
 
     // The printed token works on the REST API, as it would from curl.
     let resp = reqwest::Client::new()
-        .get(format!("{}/services/rest/record/v1/metadata-catalog", sandbox.base_url()))
+        .get(format!(
+            "{}/services/rest/record/v1/metadata-catalog",
+            sandbox.base_url()
+        ))
         .bearer_auth(&value)
         .send()
         .await
@@ -64,11 +84,32 @@ async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_wor
 async fn cert_generate_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("certificate.pem"), "keep me").unwrap();
-    let out = run_bin(&["cert", "generate", "--algorithm", "ES256", "--out", dir.path().to_str().unwrap()], &[]).await;
+    let out = run_bin(
+        &[
+            "cert",
+            "generate",
+            "--algorithm",
+            "ES256",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("refusing to overwrite"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_to_string(dir.path().join("certificate.pem")).unwrap(), "keep me");
-    assert!(!dir.path().join("private_key.pem").exists(), "nothing half-written");
+    assert!(
+        text(&out.stderr).contains("refusing to overwrite"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("certificate.pem")).unwrap(),
+        "keep me"
+    );
+    assert!(
+        !dir.path().join("private_key.pem").exists(),
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +138,14 @@ async fn doctor_passes_against_the_sandbox_with_one_line_per_check() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     let lines: Vec<&str> = stdout.lines().collect();
-    let names = ["configuration", "private key", "certificate", "token", "REST", "SuiteQL"];
+    let names = [
+        "configuration",
+        "private key",
+        "certificate",
+        "token",
+        "REST",
+        "SuiteQL",
+    ];
     assert_eq!(lines.len(), names.len(), "{stdout}");
     for (line, name) in lines.iter().zip(names) {
         assert!(line.starts_with(&format!("[ ok ] {name}:")), "{line}");
@@ -116,8 +164,14 @@ async fn doctor_names_the_failing_check_and_its_fix() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("[ ok ] private key"), "{stdout}");
     let token_line = stdout.lines().find(|l| l.contains("token:")).unwrap();
-    assert!(token_line.starts_with("[FAIL]") && token_line.contains("invalid_grant"), "{token_line}");
-    assert!(token_line.contains("NETSUITE_CERTIFICATE_ID"), "the fix names the setting: {token_line}");
+    assert!(
+        token_line.starts_with("[FAIL]") && token_line.contains("invalid_grant"),
+        "{token_line}"
+    );
+    assert!(
+        token_line.contains("NETSUITE_CERTIFICATE_ID"),
+        "the fix names the setting: {token_line}"
+    );
     assert!(stdout.contains("[skip] REST"), "{stdout}");
 }
 
@@ -128,10 +182,18 @@ async fn doctor_spots_a_certificate_that_does_not_belong_to_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("other.pem");
     std::fs::write(&cert, other_cert).unwrap();
-    let out = run_bin(&["doctor", "--certificate", cert.to_str().unwrap()], &account.env()).await;
+    let out = run_bin(
+        &["doctor", "--certificate", cert.to_str().unwrap()],
+        &account.env(),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("[FAIL] certificate:") && stdout.contains("does not belong to the private key"), "{stdout}");
+    assert!(
+        stdout.contains("[FAIL] certificate:")
+            && stdout.contains("does not belong to the private key"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -139,29 +201,48 @@ async fn missing_configuration_exits_2_naming_every_variable() {
     let out = run_bin(&["token"], &[("NETSUITE_ACCOUNT_ID".into(), "123".into())]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    for var in ["NETSUITE_CLIENT_ID", "NETSUITE_CERTIFICATE_ID", "NETSUITE_PRIVATE_KEY_PATH"] {
+    for var in [
+        "NETSUITE_CLIENT_ID",
+        "NETSUITE_CERTIFICATE_ID",
+        "NETSUITE_PRIVATE_KEY_PATH",
+    ] {
         assert!(err.contains(var), "{err}");
     }
-    assert!(!err.contains("NETSUITE_ACCOUNT_ID"), "the one that is set is not reported: {err}");
+    assert!(
+        !err.contains("NETSUITE_ACCOUNT_ID"),
+        "the one that is set is not reported: {err}"
+    );
     let doctor = run_bin(&["doctor"], &[]).await;
-    assert_eq!(doctor.status.code(), Some(1), "doctor reports instead of failing on config");
+    assert_eq!(
+        doctor.status.code(),
+        Some(1),
+        "doctor reports instead of failing on config"
+    );
     assert!(text(&doctor.stdout).starts_with("[FAIL] configuration"));
 }
 
 #[tokio::test]
 async fn a_2048_bit_key_is_refused_before_anything_is_sent() {
-    let kp = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048).unwrap();
+    let kp = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        .unwrap();
     let env = vec![
         ("NETSUITE_ACCOUNT_ID".to_owned(), "123".to_owned()),
         ("NETSUITE_CLIENT_ID".to_owned(), "c".to_owned()),
         ("NETSUITE_CERTIFICATE_ID".to_owned(), "k".to_owned()),
         ("NETSUITE_PRIVATE_KEY".to_owned(), kp.serialize_pem()),
         // Unroutable on purpose: the key check must fail first.
-        ("NETSUITE_BASE_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
+        (
+            "NETSUITE_BASE_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
     ];
     let out = run_bin(&["token"], &env).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("2048 bits"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("2048 bits"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -182,9 +263,33 @@ async fn profiles_of_a_config_file_are_selected_with_profile() {
         ),
     )
     .unwrap();
-    let out = run_bin(&["--config", file.to_str().unwrap(), "--profile", "sandbox", "token"], &[]).await;
+    let out = run_bin(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--profile",
+            "sandbox",
+            "token",
+        ],
+        &[],
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let bad = run_bin(&["--config", file.to_str().unwrap(), "--profile", "staging", "token"], &[]).await;
+    let bad = run_bin(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--profile",
+            "staging",
+            "token",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("production, sandbox"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("production, sandbox"),
+        "{}",
+        text(&bad.stderr)
+    );
 }

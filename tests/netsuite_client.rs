@@ -12,8 +12,11 @@ use netsuite_mcp::sandbox::Fault;
 use reqwest::Method;
 
 fn create_customer(client: &netsuite_mcp::netsuite::NetSuiteClient) -> ApiRequest {
-    ApiRequest::new(Method::POST, client.endpoints().rest_url(RECORD_PATH, &["customer"]))
-        .json(&serde_json::json!({"companyName": "Retry Test Ltd", "subsidiary": {"id": "1"}}))
+    ApiRequest::new(
+        Method::POST,
+        client.endpoints().rest_url(RECORD_PATH, &["customer"]),
+    )
+    .json(&serde_json::json!({"companyName": "Retry Test Ltd", "subsidiary": {"id": "1"}}))
 }
 
 #[tokio::test]
@@ -22,7 +25,10 @@ async fn a_401_drops_the_token_fetches_a_new_one_and_retries_once() {
     let client = account.client();
     client.metadata_catalog("customer").await.unwrap();
     account.sandbox.expire_all_tokens();
-    client.metadata_catalog("customer").await.expect("recovered with a new token");
+    client
+        .metadata_catalog("customer")
+        .await
+        .expect("recovered with a new token");
     let c = account.sandbox.counters();
     assert_eq!(c.token_requests, 2);
     assert_eq!(c.rejected_unauthorized, 1);
@@ -37,13 +43,21 @@ async fn a_second_401_is_reported_not_looped() {
     match &err {
         NetSuiteError::Api(api) => {
             assert_eq!(api.status, 401);
-            assert!(api.hint().contains("Log in using OAuth 2.0 Access Tokens"), "{}", api.hint());
+            assert!(
+                api.hint().contains("Log in using OAuth 2.0 Access Tokens"),
+                "{}",
+                api.hint()
+            );
         }
         other => panic!("{other:?}"),
     }
     let c = account.sandbox.counters();
     assert_eq!(c.token_requests, 2, "one refresh");
-    assert_eq!(account.sandbox.faults().pending_api(), 3, "exactly two API attempts");
+    assert_eq!(
+        account.sandbox.faults().pending_api(),
+        3,
+        "exactly two API attempts"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +65,10 @@ async fn a_429_is_retried_until_it_succeeds() {
     let account = start(Algorithm::ES256).await;
     let client = account.client();
     account.sandbox.faults().api(Fault::status(429), 2);
-    client.metadata_catalog("customer").await.expect("third attempt succeeds");
+    client
+        .metadata_catalog("customer")
+        .await
+        .expect("third attempt succeeds");
     assert_eq!(account.sandbox.faults().pending_api(), 0);
     assert_eq!(account.sandbox.counters().authorized_api_requests, 3);
 }
@@ -70,7 +87,10 @@ async fn a_429_on_a_post_is_retried_because_netsuite_did_not_run_it() {
 async fn retry_after_is_honoured() {
     let account = start(Algorithm::ES256).await;
     let client = account.client();
-    account.sandbox.faults().api(Fault::status(429).with_retry_after(1), 1);
+    account
+        .sandbox
+        .faults()
+        .api(Fault::status(429).with_retry_after(1), 1);
     let started = std::time::Instant::now();
     client.metadata_catalog("customer").await.unwrap();
     // fast_retries caps one delay at 200 ms, so the 1 s Retry-After is capped too: the cap wins.
@@ -84,7 +104,9 @@ async fn persistent_429s_end_with_the_concurrency_error_after_the_attempt_budget
     let client = account.client();
     account.sandbox.faults().api(Fault::status(429), 10);
     let err = client.metadata_catalog("customer").await.unwrap_err();
-    let NetSuiteError::Api(api) = &err else { panic!("{err:?}") };
+    let NetSuiteError::Api(api) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(api.code(), Some("CONCURRENCY_LIMIT_EXCEEDED"));
     assert_eq!(api.attempts, 4);
     assert!(err.to_string().contains("after 4 attempts"), "{err}");
@@ -97,10 +119,16 @@ async fn a_500_on_a_post_is_not_repeated() {
     let client = account.client();
     account.sandbox.faults().api(Fault::status(500), 1);
     let err = client.send(create_customer(&client)).await.unwrap_err();
-    let NetSuiteError::Api(api) = &err else { panic!("{err:?}") };
+    let NetSuiteError::Api(api) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(api.status, 500);
     assert_eq!(api.code(), Some("UNEXPECTED_ERROR"));
-    assert_eq!(account.sandbox.counters().authorized_api_requests, 1, "sent once");
+    assert_eq!(
+        account.sandbox.counters().authorized_api_requests,
+        1,
+        "sent once"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +138,10 @@ async fn a_503_on_a_get_and_on_suiteql_is_retried() {
     account.sandbox.faults().api(Fault::status(503), 1);
     client.metadata_catalog("customer").await.unwrap();
     account.sandbox.faults().api(Fault::status(500), 1);
-    client.suiteql_page("SELECT id FROM customer", 5, 0).await.expect("SuiteQL is a read");
+    client
+        .suiteql_page("SELECT id FROM customer", 5, 0)
+        .await
+        .expect("SuiteQL is a read");
     assert_eq!(account.sandbox.counters().authorized_api_requests, 4);
 }
 
@@ -118,9 +149,17 @@ async fn a_503_on_a_get_and_on_suiteql_is_retried() {
 async fn malformed_json_from_netsuite_is_a_clear_error() {
     let account = start(Algorithm::ES256).await;
     let client = account.client();
-    account.sandbox.faults().api(Fault::status(200).with_body("{\"items\": [").with_content_type("application/json"), 1);
+    account.sandbox.faults().api(
+        Fault::status(200)
+            .with_body("{\"items\": [")
+            .with_content_type("application/json"),
+        1,
+    );
     let err = client.metadata_catalog("customer").await.unwrap_err();
-    assert!(matches!(err, NetSuiteError::BadResponse { status: 200, .. }), "{err:?}");
+    assert!(
+        matches!(err, NetSuiteError::BadResponse { status: 200, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -142,7 +181,10 @@ async fn never_more_requests_in_flight_than_the_configured_limit() {
     let c = account.sandbox.counters();
     assert_eq!(c.rejected_concurrency, 0);
     assert!(c.max_in_flight <= 3, "{c:?}");
-    assert_eq!(c.max_in_flight, 3, "the limit is used, not just respected: {c:?}");
+    assert_eq!(
+        c.max_in_flight, 3,
+        "the limit is used, not just respected: {c:?}"
+    );
 }
 
 #[tokio::test]
@@ -164,5 +206,9 @@ async fn a_cancelled_call_stops_its_request() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
     }
-    assert_eq!(account.sandbox.counters().in_flight, 0, "the server saw the request go away");
+    assert_eq!(
+        account.sandbox.counters().in_flight,
+        0,
+        "the server saw the request go away"
+    );
 }

@@ -4,6 +4,7 @@ pub mod cert;
 pub mod doctor;
 pub mod sandbox;
 pub mod token;
+pub mod tools;
 
 use std::path::Path;
 

@@ -16,7 +16,10 @@ pub async fn run(port: u16, out: Option<PathBuf>) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Io(format!("cannot start the sandbox: {e}")))?;
     let dir = match out {
         Some(dir) => dir,
-        None => std::env::temp_dir().join(format!("netsuite-mcp-sandbox-{}", local.handle.local_addr().port())),
+        None => std::env::temp_dir().join(format!(
+            "netsuite-mcp-sandbox-{}",
+            local.handle.local_addr().port()
+        )),
     };
     let key_path = write_credentials(&dir, &local)?;
     let mut stdout = std::io::stdout().lock();
@@ -29,12 +32,15 @@ pub async fn run(port: u16, out: Option<PathBuf>) -> Result<(), CommandError> {
 }
 
 fn write_credentials(dir: &Path, local: &LocalSandbox) -> Result<PathBuf, CommandError> {
-    let io = |what: &Path, e: std::io::Error| CommandError::Io(format!("cannot write {}: {e}", what.display()));
+    let io = |what: &Path, e: std::io::Error| {
+        CommandError::Io(format!("cannot write {}: {e}", what.display()))
+    };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let key_path = dir.join("private_key.pem");
     let cert_path = dir.join("certificate.pem");
     // These are throwaway sandbox credentials, so replacing an earlier run's files is fine; the key stays 0600.
-    write_private(&key_path, local.private_key_pem.expose_secret().as_bytes()).map_err(|e| io(&key_path, e))?;
+    write_private(&key_path, local.private_key_pem.expose_secret().as_bytes())
+        .map_err(|e| io(&key_path, e))?;
     std::fs::write(&cert_path, &local.certificate_pem).map_err(|e| io(&cert_path, e))?;
     Ok(std::fs::canonicalize(&key_path).unwrap_or(key_path))
 }

@@ -43,7 +43,9 @@ pub enum LocalSandboxError {
 
 /// Makes an ES256 key pair and an integration, maps the certificate, and starts the sandbox on loopback
 /// (`port` 0 picks a free one).
-pub async fn start_with_generated_credentials(port: u16) -> Result<LocalSandbox, LocalSandboxError> {
+pub async fn start_with_generated_credentials(
+    port: u16,
+) -> Result<LocalSandbox, LocalSandboxError> {
     let generated = generate(&CertOptions {
         algorithm: Algorithm::ES256,
         rsa_bits: 0,
@@ -82,5 +84,7 @@ pub async fn start_with_generated_credentials(port: u16) -> Result<LocalSandbox,
 }
 
 fn random_hex(bytes: usize) -> String {
-    (0..bytes).map(|_| format!("{:02x}", fastrand::u8(..))).collect()
+    (0..bytes)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect()
 }

@@ -23,7 +23,13 @@ pub struct TestAccount {
 }
 
 pub fn key_pair(algorithm: Algorithm, rsa_bits: usize) -> (String, String) {
-    let g = generate(&CertOptions { algorithm, rsa_bits, days: 30, common_name: "test".into() }).unwrap();
+    let g = generate(&CertOptions {
+        algorithm,
+        rsa_bits,
+        days: 30,
+        common_name: "test".into(),
+    })
+    .unwrap();
     (g.private_key_pem, g.certificate_pem)
 }
 
@@ -31,16 +37,27 @@ pub async fn start(algorithm: Algorithm) -> TestAccount {
     start_with(algorithm, 3072, |_| {}).await
 }
 
-pub async fn start_with(algorithm: Algorithm, rsa_bits: usize, tweak: impl FnOnce(&mut SandboxConfig)) -> TestAccount {
+pub async fn start_with(
+    algorithm: Algorithm,
+    rsa_bits: usize,
+    tweak: impl FnOnce(&mut SandboxConfig),
+) -> TestAccount {
     let (key_pem, cert_pem) = key_pair(algorithm, rsa_bits);
     let mut config = SandboxConfig::new(
         ACCOUNT,
         CLIENT_ID,
-        vec![SandboxCertificate { certificate_id: CERT_ID.into(), certificate_pem: cert_pem.clone() }],
+        vec![SandboxCertificate {
+            certificate_id: CERT_ID.into(),
+            certificate_pem: cert_pem.clone(),
+        }],
     );
     tweak(&mut config);
     let sandbox = Sandbox::start(config).await.unwrap();
-    TestAccount { sandbox, key_pem, cert_pem }
+    TestAccount {
+        sandbox,
+        key_pem,
+        cert_pem,
+    }
 }
 
 impl TestAccount {
@@ -86,13 +103,19 @@ pub fn fast_retries() -> ClientOptions {
 }
 
 pub fn client_for(settings: Settings) -> NetSuiteClient {
-    settings.netsuite().unwrap().into_client(fast_retries()).unwrap()
+    settings
+        .netsuite()
+        .unwrap()
+        .into_client(fast_retries())
+        .unwrap()
 }
 
 /// Runs the real binary with exactly `env` (plus PATH) and returns its output.
 pub async fn run_bin(args: &[&str], env: &[(String, String)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_netsuite-mcp"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -105,15 +128,27 @@ pub fn text(bytes: &[u8]) -> String {
 
 /// The base64 body of a PEM, the part that must never appear in output.
 pub fn pem_body(pem: &str) -> String {
-    pem.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("")
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 /// Asserts that none of the key's base64 lines, no JWT (assertions start with `eyJ`) and no `secret` appear.
 pub fn assert_no_secrets(output: &str, key_pem: &str, secrets: &[&str]) {
-    for line in key_pem.lines().filter(|l| !l.starts_with("-----") && l.len() > 16) {
-        assert!(!output.contains(line), "private key material leaked:\n{output}");
+    for line in key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+    {
+        assert!(
+            !output.contains(line),
+            "private key material leaked:\n{output}"
+        );
     }
-    assert!(!output.contains("eyJ"), "something JWT-shaped leaked:\n{output}");
+    assert!(
+        !output.contains("eyJ"),
+        "something JWT-shaped leaked:\n{output}"
+    );
     for s in secrets {
         assert!(!output.contains(s), "secret leaked:\n{output}");
     }
