@@ -54,8 +54,11 @@ pub(crate) fn parse_params(
         );
         return None;
     };
+    // The table is ordered by name; parameters keep the order of the file (schemas and messages follow it).
+    let mut ordered: Vec<_> = table.iter().collect();
+    ordered.sort_by_key(|(key, _)| key.span().start);
     let mut entries = Vec::new();
-    for (key, value) in table.iter() {
+    for (key, value) in ordered {
         let name = key.get_ref().to_string();
         let at = key.span().start;
         if !is_name(&name) {
