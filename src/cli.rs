@@ -1,11 +1,13 @@
 //! Command-line interface (design.md §1.1).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::Algorithm;
+use crate::config::{ListSetting, Settings};
 
 /// NetSuite for AI assistants: a Model Context Protocol server for Oracle NetSuite.
 #[derive(Debug, Parser)]
@@ -45,7 +47,9 @@ pub enum Command {
     /// Certificates for NetSuite's OAuth 2.0 client credentials (M2M) setup.
     #[command(subcommand)]
     Cert(CertCommand),
-    /// Custom tools from the tools directory.
+    /// Run the MCP server on stdio (for Cursor, VS Code, Claude Desktop and other MCP clients).
+    Serve(ServeArgs),
+    /// The tools the server exposes.
     #[command(subcommand)]
     Tools(ToolsCommand),
     /// Run the embedded NetSuite sandbox alone (demo data, strict OAuth) and print how to point a client at it.
@@ -59,13 +63,93 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Serve against the embedded NetSuite sandbox (demo data, credentials made on the spot): try every tool
+    /// with no NetSuite account. NetSuite connection settings are ignored; tool settings still apply.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Serve MCP over streamable HTTP at http://ADDR/mcp (plus GET /healthz) instead of stdio, e.g.
+    /// 127.0.0.1:8080. Any non-loopback address needs NETSUITE_MCP_HTTP_TOKEN (or NETSUITE_MCP_HTTP_TOKEN_FILE).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+    /// With --http: no sessions and JSON responses, so that several instances can run behind a load balancer
+    /// without session affinity.
+    #[arg(long, requires = "http")]
+    pub stateless: bool,
+    #[command(flatten)]
+    pub governance: GovernanceArgs,
+}
+
+impl ServeArgs {
+    /// The transport chosen by --http / --stateless.
+    pub fn transport(&self) -> crate::commands::serve::Transport {
+        match self.http {
+            None => crate::commands::serve::Transport::Stdio,
+            Some(bind) => crate::commands::serve::Transport::Http {
+                bind,
+                stateless: self.stateless,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ToolsCommand {
+    /// Print the tools `serve` would expose with this configuration.
+    List {
+        /// Print the full definitions (schemas, annotations, toolset) as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        governance: GovernanceArgs,
+    },
     /// Check custom tool files; prints every problem as `file:line: message`, exits 0 only if all are valid.
     Validate {
         /// Directory of tool files (default: $NETSUITE_MCP_TOOLS_DIR, the `tools_dir` setting, else ./tools).
         dir: Option<PathBuf>,
     },
+}
+
+/// Which tools are exposed. Each flag overrides the environment variable of the same name.
+#[derive(Debug, Args, Default, Clone)]
+pub struct GovernanceArgs {
+    /// Hide and refuse every tool that writes; wins over every other setting [env: NETSUITE_MCP_READ_ONLY].
+    #[arg(long)]
+    pub read_only: bool,
+    /// Comma list of toolsets to enable: suiteql, records, records_write, records_delete, metadata, restlets,
+    /// custom, or all [env: NETSUITE_MCP_TOOLSETS].
+    #[arg(long, value_name = "LIST")]
+    pub toolsets: Option<String>,
+    /// Comma list of tools to enable on top of the toolsets; alone, exactly these tools
+    /// [env: NETSUITE_MCP_TOOLS].
+    #[arg(long, value_name = "LIST")]
+    pub tools: Option<String>,
+    /// Comma list of tools to hide; beats --tools and --toolsets [env: NETSUITE_MCP_EXCLUDE_TOOLS].
+    #[arg(long, value_name = "LIST")]
+    pub exclude_tools: Option<String>,
+    /// Directory of custom tool files [env: NETSUITE_MCP_TOOLS_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub tools_dir: Option<PathBuf>,
+    /// Character budget of one tool result, default 50000 [env: NETSUITE_MCP_MAX_RESULT_CHARS].
+    #[arg(long, value_name = "N")]
+    pub max_result_chars: Option<usize>,
+}
+
+impl GovernanceArgs {
+    /// The flags layer of the settings: only what was passed.
+    pub fn settings(&self) -> Settings {
+        let list = |v: &Option<String>| v.clone().map(ListSetting::Csv);
+        Settings {
+            read_only: self.read_only.then_some(true),
+            toolsets: list(&self.toolsets),
+            tools: list(&self.tools),
+            exclude_tools: list(&self.exclude_tools),
+            tools_dir: self.tools_dir.clone(),
+            max_result_chars: self.max_result_chars,
+            ..Settings::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

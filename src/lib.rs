@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod catalog;
 pub mod cert;
 pub mod cli;
 pub mod commands;
@@ -11,3 +12,5 @@ pub mod config;
 pub mod custom;
 pub mod netsuite;
 pub mod sandbox;
+pub mod server;
+pub mod transport;

@@ -61,6 +61,18 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Cert(CertCommand::Generate(args)) => {
             print!("{}", commands::cert::generate_files(&args)?);
         }
+        Command::Serve(args) => {
+            let settings = commands::load_settings(config, profile, args.governance.settings())?;
+            if args.sandbox {
+                commands::serve::run_sandbox(settings, args.transport()).await?;
+            } else {
+                commands::serve::run(&settings, args.transport()).await?;
+            }
+        }
+        Command::Tools(ToolsCommand::List { json, governance }) => {
+            let settings = commands::load_settings(config, profile, governance.settings())?;
+            print!("{}", commands::tools::list(&settings, json)?);
+        }
         Command::Tools(ToolsCommand::Validate { dir }) => {
             let settings = commands::load_settings(config, profile, Settings::default())?;
             let dir = commands::tools::tools_dir(dir.as_deref(), &settings);

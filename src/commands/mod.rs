@@ -3,6 +3,7 @@
 pub mod cert;
 pub mod doctor;
 pub mod sandbox;
+pub mod serve;
 pub mod token;
 pub mod tools;
 

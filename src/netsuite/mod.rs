@@ -2,9 +2,18 @@
 
 pub mod client;
 pub mod error;
+pub mod metadata;
+pub mod paging;
+pub mod records;
+pub mod restlet;
+pub mod suiteql;
 
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
 pub use error::{ApiError, ErrorDetail, NetSuiteError};
+pub use metadata::FieldInfo;
+pub use records::{ListWindow, RecordId, RecordType};
+pub use restlet::RestletResponse;
+pub use suiteql::SuiteQlWindow;
 
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -42,5 +51,35 @@ impl NetSuiteClient {
         let request =
             ApiRequest::get(self.endpoints().rest_url(METADATA_PATH, &[])).query("select", select);
         self.send(request).await?.json()
+    }
+}
+
+/// Removes every `links` member, at any depth: NetSuite's HATEOAS links only cost an assistant context.
+pub fn strip_links(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| k != "links")
+                .map(|(k, v)| (k, strip_links(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_links).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn links_are_dropped_at_every_depth_and_nothing_else_changes() {
+        let v = json!({"links": [1], "id": "7", "currency": {"links": [], "id": "1", "refName": "USD"},
+                       "items": [{"links": [], "x": "1"}], "amount": "12.50"});
+        assert_eq!(
+            super::strip_links(v),
+            json!({"id": "7", "currency": {"id": "1", "refName": "USD"}, "items": [{"x": "1"}], "amount": "12.50"})
+        );
     }
 }

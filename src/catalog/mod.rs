@@ -1,0 +1,248 @@
+//! The tool catalog: every tool's definition (name, description, schemas, annotations), its toolset, and its
+//! handler. Built-in tools live in one file per family; more tools can be registered at run time
+//! ([`Catalog::register`]). Which tools a server shows and runs is decided by [`governance`].
+
+pub mod args;
+pub mod budget;
+pub mod docs;
+pub mod governance;
+pub mod metadata;
+pub mod records;
+pub mod records_write;
+pub mod restlets;
+pub mod suiteql;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rmcp::handler::server::tool::{schema_for_input, schema_for_output};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::netsuite::{NetSuiteClient, NetSuiteError, RecordType};
+use governance::Governance;
+
+pub use args::parse_args;
+
+/// Toolsets: name, on by default, what it holds.
+pub const TOOLSETS: &[(&str, bool, &str)] = &[
+    ("suiteql", true, "run_suiteql"),
+    ("records", true, "get_record, list_records"),
+    (
+        "records_write",
+        true,
+        "create_record, update_record, upsert_record",
+    ),
+    ("records_delete", false, "delete_record"),
+    ("metadata", true, "list_record_types, describe_record_type"),
+    ("restlets", false, "call_restlet"),
+    (
+        "custom",
+        true,
+        "tools defined by files in the tools directory",
+    ),
+];
+
+/// Default character budget of one tool result (about 12k tokens).
+pub const DEFAULT_MAX_RESULT_CHARS: usize = 50_000;
+/// The smallest budget accepted: enough for one modest row plus the paging fields.
+pub const MIN_MAX_RESULT_CHARS: usize = 1_000;
+
+/// Why a tool call failed. [`crate::server`] turns each into an `isError` result, in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// An argument is missing, malformed or out of range.
+    #[error("invalid argument `{argument}`: {message}")]
+    Argument { argument: String, message: String },
+    /// This server's configuration does not allow it.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    NetSuite(#[from] NetSuiteError),
+}
+
+impl ToolError {
+    pub fn argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        ToolError::Argument {
+            argument: argument.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What every tool call gets: the NetSuite client and the server's governance.
+#[derive(Clone)]
+pub struct ToolContext {
+    pub client: NetSuiteClient,
+    pub governance: Arc<Governance>,
+    /// Character budget of one result.
+    pub max_result_chars: usize,
+}
+
+impl ToolContext {
+    /// Validates a record type argument and checks it against the record-type allow-list.
+    pub fn record_type(&self, argument: &str, raw: &str) -> Result<RecordType, ToolError> {
+        let record_type = RecordType::parse(raw).map_err(|m| ToolError::argument(argument, m))?;
+        self.governance.check_record_type(&record_type)?;
+        Ok(record_type)
+    }
+}
+
+/// A boxed tool future.
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<Value, ToolError>> + Send>>;
+/// A tool handler: arguments in, structured result out.
+pub type ToolHandler = Arc<dyn Fn(ToolContext, JsonObject) -> ToolFuture + Send + Sync>;
+
+/// One tool of the catalog.
+#[derive(Clone)]
+pub struct CatalogTool {
+    /// The MCP definition: name, title, description, input and output schema, annotations.
+    pub tool: Tool,
+    /// The toolset that enables it.
+    pub toolset: String,
+    handler: ToolHandler,
+}
+
+impl std::fmt::Debug for CatalogTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogTool")
+            .field("name", &self.tool.name)
+            .field("toolset", &self.toolset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The four annotations, all set: read-only, destructive, idempotent, open-world.
+pub fn annotations(
+    title: &str,
+    read_only: bool,
+    destructive: bool,
+    idempotent: bool,
+    open_world: bool,
+) -> ToolAnnotations {
+    ToolAnnotations::from_raw(
+        Some(title.to_owned()),
+        Some(read_only),
+        Some(destructive),
+        Some(idempotent),
+        Some(open_world),
+    )
+}
+
+impl CatalogTool {
+    /// A tool from a ready definition and a handler (runtime-defined tools).
+    pub fn new(tool: Tool, toolset: impl Into<String>, handler: ToolHandler) -> Self {
+        Self {
+            tool,
+            toolset: toolset.into(),
+            handler,
+        }
+    }
+
+    /// A tool whose input `I` and output `O` are Rust types: the schemas come from them, arguments are
+    /// deserialized (failures name the argument) and the result is serialized as structured content.
+    pub fn typed<I, O, F, Fut>(
+        name: &'static str,
+        toolset: &'static str,
+        description: &'static str,
+        annotations: ToolAnnotations,
+        f: F,
+    ) -> Self
+    where
+        I: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+        F: Fn(ToolContext, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+    {
+        // Input types are plain structs deriving JsonSchema; their root is always an object.
+        let input_schema =
+            schema_for_input::<I>().unwrap_or_else(|e| unreachable!("input schema of {name}: {e}"));
+        let mut tool = Tool::new(name, description, input_schema)
+            .with_raw_output_schema(schema_for_output::<O>());
+        tool.title = annotations.title.clone();
+        let tool = tool.with_annotations(annotations);
+        let f = Arc::new(f);
+        let handler: ToolHandler = Arc::new(move |ctx, args| {
+            let f = Arc::clone(&f);
+            Box::pin(async move {
+                let input: I = parse_args(args)?;
+                let output = f(ctx, input).await?;
+                serde_json::to_value(output).map_err(|e| {
+                    ToolError::NetSuite(NetSuiteError::BadResponse {
+                        status: 200,
+                        reason: format!("cannot serialize the result: {e}"),
+                    })
+                })
+            })
+        });
+        Self::new(tool, toolset, handler)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    /// Whether the tool only reads (its `readOnlyHint`); read-only mode keeps only these.
+    pub fn is_read_only(&self) -> bool {
+        self.tool
+            .annotations
+            .as_ref()
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false)
+    }
+
+    /// Runs the tool.
+    pub fn call(&self, ctx: ToolContext, args: JsonObject) -> ToolFuture {
+        (self.handler)(ctx, args)
+    }
+}
+
+/// All tools a server knows, in a stable order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tools: Vec<CatalogTool>,
+}
+
+impl Catalog {
+    /// The built-in tools of design.md §1.3.
+    pub fn builtin() -> Self {
+        let mut catalog = Catalog::default();
+        for tool in [
+            suiteql::run_suiteql(),
+            records::get_record(),
+            records::list_records(),
+            records_write::create_record(),
+            records_write::update_record(),
+            records_write::upsert_record(),
+            records_write::delete_record(),
+            metadata::list_record_types(),
+            metadata::describe_record_type(),
+            restlets::call_restlet(),
+        ] {
+            // Built-in names are distinct constants.
+            catalog.tools.push(tool);
+        }
+        catalog
+    }
+
+    /// Adds a tool; refuses a name already taken.
+    pub fn register(&mut self, tool: CatalogTool) -> Result<(), String> {
+        if self.get(tool.name()).is_some() {
+            return Err(format!("a tool named {:?} already exists", tool.name()));
+        }
+        self.tools.push(tool);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&CatalogTool> {
+        self.tools.iter().find(|t| t.name() == name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &CatalogTool> {
+        self.tools.iter()
+    }
+}

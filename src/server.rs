@@ -1,0 +1,266 @@
+//! The MCP server: tool list, dispatch, instructions, and the one place that turns failures into `isError`
+//! results. Only malformed protocol requests (e.g. an unknown tool name) become JSON-RPC errors.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::governance::Governance;
+use crate::catalog::{Catalog, ToolContext, ToolError};
+use crate::netsuite::{NetSuiteClient, NetSuiteError};
+
+/// What the server tells the assistant about working with it.
+pub const INSTRUCTIONS: &str = "\
+This server connects to one Oracle NetSuite account through its REST APIs. Workflow:
+1. For a record type you have not used in this conversation, call list_record_types (to find its id) and \
+describe_record_type (to learn its field ids and types) before querying or writing it. Guessing field names is the \
+commonest cause of INVALID_PARAMETER errors.
+2. To search, join, aggregate or report, use run_suiteql. SuiteQL is Oracle-style SQL: use FETCH FIRST n ROWS ONLY \
+(or the limit argument), never LIMIT; strings in single quotes; booleans are 'T'/'F'; transactions are in the \
+`transaction` table (type 'CustInvc', 'SalesOrd', 'VendBill', ...) with lines in `transactionline`. Values come back \
+as strings.
+3. To read one record completely (with sublists), use get_record; to list ids with a simple filter, list_records.
+4. Paging: run_suiteql and list_records return at most `limit` rows from `offset`. When has_more is true, call again \
+with offset = next_offset. Results are also cut to a size budget: then truncated is true and next_offset tells where \
+to continue. Prefer selecting only the columns you need.
+5. Writes (create_record, update_record, upsert_record, delete_record, call_restlet) change the user's live business \
+data: state what you are about to change and get the user's agreement first. Tools this server's configuration \
+disables are not listed and are refused.
+Errors come back as tool results with NetSuite's status, error code, detail and a hint on what to do next.";
+
+/// The MCP server over one NetSuite client.
+#[derive(Clone)]
+pub struct NetSuiteServer {
+    catalog: Arc<Catalog>,
+    ctx: ToolContext,
+}
+
+impl NetSuiteServer {
+    pub fn new(client: NetSuiteClient, catalog: Catalog, governance: Governance) -> Self {
+        let max_result_chars = governance.max_result_chars;
+        Self {
+            catalog: Arc::new(catalog),
+            ctx: ToolContext {
+                client,
+                governance: Arc::new(governance),
+                max_result_chars,
+            },
+        }
+    }
+
+    /// The tools this server exposes, as listed to clients.
+    pub fn visible_tools(&self) -> Vec<Tool> {
+        visible_tools(&self.catalog, &self.ctx.governance)
+    }
+
+    /// Runs a tool by name. `Err` only for a name no tool has; every other failure is an `isError` result.
+    /// Cancelling `ct` drops the call, and with it any NetSuite request in flight.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Option<JsonObject>,
+        ct: CancellationToken,
+    ) -> Result<CallToolResult, McpError> {
+        let Some(tool) = self.catalog.get(name) else {
+            return Err(McpError::invalid_params(
+                format!("unknown tool {name:?}"),
+                None,
+            ));
+        };
+        if let Err(hidden) = self.ctx.governance.check(tool) {
+            tracing::info!(tool = name, "refused a call to a disabled tool");
+            return Ok(text_error(format!(
+                "The tool `{name}` is not available on this server: {hidden}."
+            )));
+        }
+        let started = Instant::now();
+        let call = tool.call(self.ctx.clone(), arguments.unwrap_or_default());
+        let outcome = tokio::select! {
+            biased;
+            () = ct.cancelled() => {
+                tracing::info!(tool = name, "call cancelled by the client; its NetSuite request was dropped");
+                return Ok(text_error("The call was cancelled.".to_owned()));
+            }
+            outcome = call => outcome,
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(value) => {
+                tracing::info!(tool = name, elapsed_ms, "tool call succeeded");
+                Ok(CallToolResult::structured(value))
+            }
+            Err(err) => {
+                tracing::info!(tool = name, elapsed_ms, error = %err, "tool call failed");
+                Ok(error_result(&err))
+            }
+        }
+    }
+}
+
+/// Tool definitions as listed, adjusted to the governance: with a record-type allow-list, `record_type`
+/// arguments list the allowed values.
+pub fn visible_tools(catalog: &Catalog, governance: &Governance) -> Vec<Tool> {
+    governance
+        .visible(catalog)
+        .map(|t| {
+            let mut tool = t.tool.clone();
+            if let Some(allowed) = &governance.record_types {
+                restrict_record_type(&mut tool, allowed.iter().cloned().collect());
+            }
+            tool
+        })
+        .collect()
+}
+
+fn restrict_record_type(tool: &mut Tool, allowed: Vec<String>) {
+    let mut schema = tool.input_schema.as_ref().clone();
+    let Some(Value::Object(prop)) = schema
+        .get_mut("properties")
+        .and_then(|p| p.get_mut("record_type"))
+    else {
+        return;
+    };
+    prop.insert("enum".into(), Value::from(allowed));
+    tool.input_schema = Arc::new(schema);
+}
+
+fn text_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// The one mapping from a failure to what the assistant reads.
+pub fn error_result(err: &ToolError) -> CallToolResult {
+    text_error(describe_error(err))
+}
+
+/// The text of an error result.
+pub fn describe_error(err: &ToolError) -> String {
+    match err {
+        ToolError::Argument { argument, message } => {
+            format!("Invalid argument `{argument}`: {message}")
+        }
+        ToolError::Refused(message) => format!("Refused: {message}"),
+        ToolError::NetSuite(NetSuiteError::Api(api)) => {
+            let mut lines = vec![format!(
+                "NetSuite returned an error: HTTP {}{}",
+                api.status,
+                api.title
+                    .as_deref()
+                    .map(|t| format!(" {t}"))
+                    .unwrap_or_default()
+            )];
+            if let Some(code) = api.code() {
+                lines.push(format!("code: {code}"));
+            }
+            for d in &api.details {
+                if !d.detail.is_empty() {
+                    lines.push(format!("detail: {}", d.detail));
+                }
+                if let Some(p) = &d.path {
+                    lines.push(format!("path: {p}"));
+                }
+                if let Some(q) = &d.query_param {
+                    lines.push(format!("parameter: {q}"));
+                }
+                if let Some(h) = &d.header {
+                    lines.push(format!("header: {h}"));
+                }
+            }
+            if api.attempts > 1 {
+                lines.push(format!("attempts: {}", api.attempts));
+            }
+            lines.push(format!("hint: {}", api.hint()));
+            lines.join("\n")
+        }
+        ToolError::NetSuite(NetSuiteError::Auth(e)) => format!(
+            "Could not authenticate to NetSuite: {e}\nhint: the server's NetSuite credentials need fixing; \
+             `netsuite-mcp doctor` checks them. Retrying will not help."
+        ),
+        ToolError::NetSuite(e @ NetSuiteError::Transport { .. }) => {
+            format!("{e}\nhint: NetSuite could not be reached; try again shortly.")
+        }
+        ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
+    }
+}
+
+impl ServerHandler for NetSuiteServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("netsuite-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("NetSuite"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.visible_tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.visible_tools().into_iter().find(|t| t.name == name)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        self.call(&request.name, request.arguments, context.ct)
+            .await
+            .map(CallToolResponse::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netsuite::ApiError;
+
+    #[test]
+    fn netsuite_errors_carry_status_code_detail_parameter_and_hint() {
+        let body = br#"{"title":"Bad Request","status":400,"o:errorDetails":[{"detail":"Unknown identifier 'foo'.","o:errorQueryParam":"q","o:errorCode":"INVALID_PARAMETER"}]}"#;
+        let text = describe_error(&ToolError::NetSuite(NetSuiteError::Api(
+            ApiError::from_body(400, body),
+        )));
+        for part in [
+            "HTTP 400",
+            "code: INVALID_PARAMETER",
+            "detail: Unknown identifier 'foo'.",
+            "parameter: q",
+            "describe_record_type",
+        ] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        let r = error_result(&ToolError::argument("limit", "too big"));
+        assert_eq!(r.is_error, Some(true));
+        assert!(r.structured_content.is_none());
+    }
+
+    #[test]
+    fn an_allow_list_becomes_an_enum_on_record_type() {
+        let catalog = Catalog::builtin();
+        let g = Governance {
+            record_types: Some(["customer".to_owned()].into()),
+            ..Governance::default()
+        };
+        let tools = visible_tools(&catalog, &g);
+        let get = tools.iter().find(|t| t.name == "get_record").unwrap();
+        assert_eq!(
+            get.input_schema["properties"]["record_type"]["enum"],
+            serde_json::json!(["customer"])
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! `serve --sandbox`: an MCP server against the embedded NetSuite with no account configured.
+
+mod mcp_support;
+
+mod common;
+
+use serde_json::json;
+
+#[tokio::test]
+async fn serve_sandbox_needs_no_account_and_keeps_tool_settings() {
+    // No NETSUITE_* connection settings at all; a bogus key path from the environment is ignored.
+    let env = vec![
+        (
+            "NETSUITE_PRIVATE_KEY_PATH".to_owned(),
+            "/nonexistent.pem".to_owned(),
+        ),
+        ("NETSUITE_MCP_READ_ONLY".to_owned(), "true".to_owned()),
+    ];
+    let mcp = mcp_support::spawn_with_env(&["--sandbox"], &env).await;
+    let names = mcp.tool_names().await;
+    assert!(
+        names.contains(&"run_suiteql".to_owned()) && !names.contains(&"create_record".to_owned()),
+        "{names:?}"
+    );
+    // The call reaches the sandbox with a valid token: whatever it answers, it is not an auth failure.
+    let r = mcp.try_call("list_record_types", json!({})).await.unwrap();
+    let text = mcp_support::text_of(&r);
+    assert!(
+        !text.contains("authenticate") && !text.contains("HTTP 401"),
+        "{text}"
+    );
+    mcp.close().await;
+}
