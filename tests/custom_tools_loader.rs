@@ -150,10 +150,21 @@ fn names_must_be_valid_and_not_built_in() {
         "must match",
     );
     assert_one(
-        &RESTLET.replace("[params.message]", "[params.Message]"),
+        &RESTLET.replace("[params.message]", "[params.\"my-message\"]"),
         8,
-        "parameter name `Message`",
+        "parameter name `my-message`",
     );
+    assert_one(
+        &RESTLET.replace("[params.message]", "[params._message]"),
+        8,
+        "parameter name `_message`",
+    );
+    // camelCase parameter names are fine (RESTlet query parameters often use them).
+    custom::parse_tool(
+        Path::new("t.toml"),
+        &RESTLET.replace("[params.message]", "[params.includeInactive]"),
+    )
+    .unwrap();
 }
 
 #[test]

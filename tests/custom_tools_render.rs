@@ -363,6 +363,7 @@ fn paging_arguments_are_checked() {
         (json!({"id": 1, "limit": "5"}), "limit"),
         (json!({"id": 1, "offset": -1}), "offset"),
         (json!({"id": 1, "offset": 1.5}), "offset"),
+        (json!({"id": 1, "offset": 4294967296u64}), "offset"),
     ] {
         assert_eq!(prepare(args).unwrap_err().param, name);
     }

@@ -86,7 +86,7 @@ fn input_schema_carries_types_descriptions_defaults_enums_bounds_and_required() 
             "is": {"type": "array", "description": "Entities.", "minItems": 1, "maxItems": 1000,
                    "items": {"type": "integer"}},
             "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 25, "description": "Rows per page."},
-            "offset": {"type": "integer", "minimum": 0, "default": 0,
+            "offset": {"type": "integer", "minimum": 0, "maximum": 4294967295u32, "default": 0,
                        "description": "Rows to skip; pass the previous result's next_offset to get the next page."}
         },
         "required": ["s", "i", "is"],

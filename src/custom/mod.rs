@@ -91,7 +91,7 @@ pub struct SuiteqlCall {
     /// Rows per page, 1–1000.
     pub limit: u32,
     /// Rows to skip (any value; the caller aligns it to NetSuite's paging like `run_suiteql` does).
-    pub offset: u64,
+    pub offset: u32,
 }
 
 /// What running a custom tool means for one set of arguments.
@@ -172,12 +172,12 @@ impl CustomTool {
                 })?;
                 let limit =
                     paging_arg(args, LIMIT_ARG, i64::from(*limit), 1, i64::from(MAX_LIMIT))?;
-                let offset = paging_arg(args, OFFSET_ARG, 0, 0, i64::MAX)?;
+                let offset = paging_arg(args, OFFSET_ARG, 0, 0, i64::from(u32::MAX))?;
                 Ok(Call::Suiteql(SuiteqlCall {
                     query,
                     // Both are within their ranges (1..=MAX_LIMIT and 0..), so the conversions cannot fail.
                     limit: u32::try_from(limit).unwrap_or(MAX_LIMIT),
-                    offset: u64::try_from(offset).unwrap_or(0),
+                    offset: u32::try_from(offset).unwrap_or(0),
                 }))
             }
             ToolKind::Restlet {
@@ -262,11 +262,7 @@ fn paging_arg(
     let Some(v) = args.get(name).filter(|v| !v.is_null()) else {
         return Ok(default);
     };
-    let range = if max == i64::MAX {
-        format!("an integer of at least {min}")
-    } else {
-        format!("an integer from {min} to {max}")
-    };
+    let range = format!("an integer from {min} to {max}");
     match value::parse_scalar(ScalarType::Integer, v, Target::Sql) {
         Ok(Scalar::Integer(n)) if (min..=max).contains(&n) => Ok(n),
         _ => Err(ArgError::new(name, format!("must be {range}, got {v}"))),

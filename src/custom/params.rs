@@ -5,8 +5,9 @@ use serde_json::Value as Json;
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::loader::{Ctx, MAX_NAME_LEN, is_name, string_value, type_name};
+use super::loader::{Ctx, string_value, type_name};
 use super::spec::{Param, ParamType, Pattern, Scalar, ScalarType};
+use super::template::{MAX_PARAM_NAME_LEN, is_param_name};
 use super::value::{self, MAX_JSON_STRING_BYTES, Target};
 
 /// Longest `pattern`, and the most memory its compiled form may take: patterns come from files, but keep them sane.
@@ -61,10 +62,10 @@ pub(crate) fn parse_params(
     for (key, value) in ordered {
         let name = key.get_ref().to_string();
         let at = key.span().start;
-        if !is_name(&name) {
+        if !is_param_name(&name) {
             ctx.at(
                 at,
-                format!("parameter name `{name}` must match [a-z][a-z0-9_]* and have at most {MAX_NAME_LEN} characters"),
+                format!("parameter name `{name}` must match [A-Za-z][A-Za-z0-9_]* and have at most {MAX_PARAM_NAME_LEN} characters"),
             );
         }
         let (ty, param) = match value.get_ref() {
@@ -84,7 +85,7 @@ pub(crate) fn parse_params(
             name,
             at,
             ty,
-            param: param.filter(|_| is_name(key.get_ref())),
+            param: param.filter(|_| is_param_name(key.get_ref())),
         });
     }
     Some(entries)

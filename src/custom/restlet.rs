@@ -25,15 +25,16 @@ pub struct RestletCall {
     pub body: Option<Json>,
 }
 
-/// Text of a value in a query string: strings as they are, integers and numbers in decimal, booleans
-/// `true`/`false`, dates `YYYY-MM-DD`, lists joined with `,` (so list strings must not contain commas).
+/// Text of a value in a query string: strings as they are, integers and numbers in decimal, booleans `T`/`F`
+/// (NetSuite's checkbox values, as SuiteScript compares them), dates `YYYY-MM-DD`, lists joined with `,` (so
+/// list strings must not contain commas).
 pub(crate) fn query_value(v: &ArgValue) -> Result<String, String> {
     match v {
-        ArgValue::One(s) => Ok(s.to_string()),
+        ArgValue::One(s) => Ok(query_text(s)),
         ArgValue::List(items) => {
             let mut parts = Vec::with_capacity(items.len());
             for (i, s) in items.iter().enumerate() {
-                let text = s.to_string();
+                let text = query_text(s);
                 if text.contains(',') {
                     return Err(format!(
                         "element {}: a list sent in the query string cannot hold a comma",
@@ -44,6 +45,14 @@ pub(crate) fn query_value(v: &ArgValue) -> Result<String, String> {
             }
             Ok(parts.join(","))
         }
+    }
+}
+
+fn query_text(s: &Scalar) -> String {
+    match s {
+        Scalar::Boolean(true) => "T".into(),
+        Scalar::Boolean(false) => "F".into(),
+        other => other.to_string(),
     }
 }
 
@@ -74,7 +83,8 @@ mod tests {
         assert_eq!(one(Scalar::String("a b&c=d".into())), "a b&c=d");
         assert_eq!(one(Scalar::Integer(-3)), "-3");
         assert_eq!(one(Scalar::Number(2.5)), "2.5");
-        assert_eq!(one(Scalar::Boolean(true)), "true");
+        assert_eq!(one(Scalar::Boolean(true)), "T");
+        assert_eq!(one(Scalar::Boolean(false)), "F");
         assert_eq!(
             one(Scalar::Date(parse_date("2024-05-06").unwrap())),
             "2024-05-06"

@@ -126,7 +126,7 @@ pub(crate) fn input_schema(tool: &CustomTool) -> Map<String, Json> {
         properties.insert(
             OFFSET_ARG.into(),
             json!({
-                "type": "integer", "minimum": 0, "default": 0,
+                "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": 0,
                 "description": "Rows to skip; pass the previous result's next_offset to get the next page."
             }),
         );

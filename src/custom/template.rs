@@ -122,11 +122,17 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'#') || b >= 0x80
 }
 
-fn is_param_name(s: &str) -> bool {
+/// A parameter name: an ASCII letter, then letters, digits and `_` (camelCase allowed: RESTlet query
+/// parameters often use it).
+pub(crate) fn is_param_name(s: &str) -> bool {
     let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b'a'..=b'z'))
-        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    s.len() <= MAX_PARAM_NAME_LEN
+        && bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
+
+/// Longest parameter name.
+pub(crate) const MAX_PARAM_NAME_LEN: usize = 64;
 
 fn scan(src: &str, mode: Mode) -> Scan {
     let b = src.as_bytes();
@@ -192,7 +198,7 @@ fn scan(src: &str, mode: Mode) -> Scan {
                         issue(
                             i,
                             format!(
-                                "malformed placeholder `{}`: write {{{{name}}}} with a name of lowercase letters, digits and `_`",
+                                "malformed placeholder `{}`: write {{{{name}}}} with a name of letters, digits and `_`",
                                 &src[i..end]
                             ),
                         );
