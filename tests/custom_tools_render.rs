@@ -123,6 +123,12 @@ proptest! {
     #[test]
     fn any_finite_number_reads_back_as_the_same_value(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
         let t = tool("SELECT {{x}} AS v", &param("x", "number"));
+        if x.abs() > 9_007_199_254_740_992.0 {
+            // Beyond 2^53 the shortest decimal form is not the float's exact value: refused.
+            let refused = render(&t, json!({ "x": x })).is_err();
+            prop_assert!(refused, "{} accepted", x);
+            return Ok(());
+        }
         let q = render(&t, json!({ "x": x })).unwrap();
         let literal = q.trim_start_matches("SELECT ").trim_end_matches(" AS v\n");
         prop_assert!(literal.chars().all(|c| c.is_ascii_digit() || "().-".contains(c)), "{}", q);

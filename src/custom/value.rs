@@ -228,6 +228,11 @@ pub(crate) fn parse_scalar(ty: ScalarType, v: &Json, target: Target) -> Result<S
                 return Err(format!("{n} is too large to be exact as a number"));
             }
             match n.as_f64() {
+                // Beyond 2^53 a float's shortest decimal form is not its exact value, so SQL engines would
+                // read the rendered literal as a different number.
+                Some(f) if f.is_finite() && f.abs() > MAX_EXACT_F64_INT as f64 => {
+                    Err(format!("{n} is too large to be exact as a number"))
+                }
                 Some(f) if f.is_finite() => Ok(Scalar::Number(f)),
                 _ => Err(format!("{n} is not a finite number")),
             }
