@@ -37,6 +37,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_netsuite-mcp");
 const SUITEQL_PATH: &str = "/services/rest/query/v1/suiteql";
 const QUERY_6_COLUMNS: &str =
     "SELECT id, tranid, trandate, entity, status, foreigntotal FROM transaction ORDER BY id";
+/// 660 transactions × 125 customers = 82 500 rows of 6 columns in the sandbox's demo data.
+const QUERY_10K: &str = "SELECT t.id, t.tranid, t.trandate, t.entity, t.status, c.companyname FROM transaction t CROSS JOIN customer c";
 const QUERY_SMALL: &str = "SELECT id, companyname, email FROM customer ORDER BY id";
 
 fn main() {
@@ -384,41 +386,15 @@ impl Bench {
         }
         let starts = Percentiles::of(starts);
 
-        // 10 000 rows in pages of 1000, with a result budget large enough that each page comes back whole.
-        let server = self
-            .spawn_stdio(&[], &[("NETSUITE_MCP_MAX_RESULT_CHARS", "5000000")])
-            .await?;
-        let before_kib = proc_status_kib(server.pid, "VmHWM:").unwrap_or(0);
-        let mut rows_read = 0u64;
-        let mut offset = 0u64;
-        let mut pages = 0;
-        while rows_read < 10_000 && pages < 40 {
-            self.prime(|| canned_rows_page(offset, 1000, 10_000), 1);
-            let r = call(
-                server.client.peer(),
-                "run_suiteql",
-                &json!({"query": QUERY_6_COLUMNS, "limit": 1000, "offset": offset}),
-            )
-            .await?;
-            pages += 1;
-            let structured = r.structured_content.clone().unwrap_or(Value::Null);
-            let n = structured["row_count"].as_u64().unwrap_or(0);
-            if r.is_error == Some(true) || n == 0 {
-                return Err(format!(
-                    "the 10 000-row read stopped at {rows_read}: {}",
-                    text_of(&r)
-                )
-                .into());
-            }
-            rows_read += n;
-            match structured["next_offset"].as_u64() {
-                Some(next) => offset = next,
-                None => break,
-            }
-        }
-        let peak_kib = proc_status_kib(server.pid, "VmHWM:").unwrap_or(0);
-        let after_kib = proc_status_kib(server.pid, "VmRSS:").unwrap_or(0);
-        server.close().await;
+        // 10 000 rows in pages of 1000, following next_offset as a model does: with the default result budget
+        // (pages come back cut, the model continues where they stop), and with a budget so large that every
+        // 1000-row page comes back whole (the worst case for memory).
+        let whole = self.paged_read("5000000").await?;
+        let default_budget = match self.source {
+            Source::Sandbox => Some(self.paged_read("").await?),
+            // Canned answers cannot follow arbitrary offsets.
+            Source::Injected => None,
+        };
         Ok(vec![
             row(
                 "4. cold start to first tools/list answer (stdio), p50 of 7",
@@ -433,16 +409,85 @@ impl Bench {
                 "—".into(),
             ),
             row(
-                "4. peak RSS (VmHWM), 10 000-row SuiteQL read in 1000-row pages",
-                format!("{:.1} MiB", mib(peak_kib)),
+                "4. peak RSS (VmHWM), 10 000-row SuiteQL read, 1000-row pages returned whole",
+                format!("{:.1} MiB", mib(whole.peak_kib)),
                 format!(
-                    "peak before the read {:.1} MiB; RSS after {:.1} MiB; {rows_read} rows in {pages} calls",
-                    mib(before_kib),
-                    mib(after_kib)
+                    "before the read {:.1} MiB; {} rows in {} calls",
+                    mib(whole.before_kib),
+                    whole.rows,
+                    whole.calls
                 ),
-                format!("+{:.1} MiB", mib(peak_kib.saturating_sub(before_kib))),
+                format!(
+                    "+{:.1} MiB",
+                    mib(whole.peak_kib.saturating_sub(whole.before_kib))
+                ),
             ),
+            match default_budget {
+                Some(d) => row(
+                    "4. peak RSS (VmHWM), same read with the default 50 000-char result budget",
+                    format!("{:.1} MiB", mib(d.peak_kib)),
+                    format!(
+                        "before the read {:.1} MiB; {} rows in {} calls",
+                        mib(d.before_kib),
+                        d.rows,
+                        d.calls
+                    ),
+                    format!("+{:.1} MiB", mib(d.peak_kib.saturating_sub(d.before_kib))),
+                ),
+                None => row(
+                    "4. peak RSS, default result budget",
+                    "not measured".into(),
+                    "needs the sandbox data endpoints".into(),
+                    "—".into(),
+                ),
+            },
         ])
+    }
+
+    /// Reads 10 000 rows of [`QUERY_10K`] with `limit` 1000, following `next_offset`, and reports the peak RSS.
+    /// `budget` is `NETSUITE_MCP_MAX_RESULT_CHARS` ("" for the default).
+    async fn paged_read(&self, budget: &str) -> BenchResult<PagedRead> {
+        let extra: Vec<(&str, &str)> = if budget.is_empty() {
+            Vec::new()
+        } else {
+            vec![("NETSUITE_MCP_MAX_RESULT_CHARS", budget)]
+        };
+        let server = self.spawn_stdio(&[], &extra).await?;
+        let before_kib = proc_status_kib(server.pid, "VmHWM:").unwrap_or(0);
+        let mut rows = 0u64;
+        let mut offset = 0u64;
+        let mut calls = 0;
+        while rows < 10_000 && calls < 100 {
+            self.prime(|| canned_rows_page(offset, 1000, 10_000), 1);
+            let limit = 1000.min(10_000 - rows);
+            let r = call(
+                server.client.peer(),
+                "run_suiteql",
+                &json!({"query": QUERY_10K, "limit": limit, "offset": offset}),
+            )
+            .await?;
+            calls += 1;
+            let structured = r.structured_content.clone().unwrap_or(Value::Null);
+            let n = structured["row_count"].as_u64().unwrap_or(0);
+            if r.is_error == Some(true) || n == 0 {
+                return Err(
+                    format!("the 10 000-row read stopped at {rows}: {}", text_of(&r)).into(),
+                );
+            }
+            rows += n;
+            match structured["next_offset"].as_u64() {
+                Some(next) => offset = next,
+                None => break,
+            }
+        }
+        let peak_kib = proc_status_kib(server.pid, "VmHWM:").unwrap_or(0);
+        server.close().await;
+        Ok(PagedRead {
+            before_kib,
+            peak_kib,
+            rows,
+            calls,
+        })
     }
 
     /// Spawns the server by hand and speaks raw JSON-RPC: time from spawn to the `tools/list` answer, and
@@ -538,6 +583,13 @@ impl Bench {
             ),
         ])
     }
+}
+
+struct PagedRead {
+    before_kib: u64,
+    peak_kib: u64,
+    rows: u64,
+    calls: u32,
 }
 
 /// A server spawned by hand; dropping it closes stdin and kills the process.
