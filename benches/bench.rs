@@ -33,7 +33,13 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-const BIN: &str = env!("CARGO_BIN_EXE_netsuite-mcp");
+/// The binary under test: `NETSUITE_MCP_BIN` when set, else the one cargo built for this bench.
+fn bin() -> String {
+    std::env::var("NETSUITE_MCP_BIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_netsuite-mcp").to_owned())
+}
 const SUITEQL_PATH: &str = "/services/rest/query/v1/suiteql";
 const QUERY_6_COLUMNS: &str =
     "SELECT id, tranid, trandate, entity, status, foreigntotal FROM transaction ORDER BY id";
@@ -164,7 +170,7 @@ impl Bench {
     }
 
     fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(BIN);
+        let mut cmd = tokio::process::Command::new(bin());
         cmd.arg("serve")
             .args(args)
             .env_clear()

@@ -512,8 +512,23 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().to_owned();
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
+            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            // Name the key of that line when it is a plain `key = value` (never the value: it may be secret).
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| {
+                    !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                });
+            match key {
+                Some(key) => format!("line {line}, `{key}`: {message}"),
+                None => format!("line {line}: {message}"),
+            }
         }
         None => message,
     }

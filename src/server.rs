@@ -151,9 +151,11 @@ pub fn error_result(err: &ToolError) -> CallToolResult {
 /// The text of an error result.
 pub fn describe_error(err: &ToolError) -> String {
     match err {
-        ToolError::Argument { argument, message } => {
-            format!("Invalid argument `{argument}`: {message}")
-        }
+        ToolError::Argument { argument, message } => format!(
+            "Invalid argument `{}`: {}",
+            clip(argument, 100),
+            clip(message, MAX_ECHO_CHARS)
+        ),
         ToolError::Refused(message) => format!("Refused: {message}"),
         ToolError::NetSuite(NetSuiteError::Api(api)) => {
             let mut lines = vec![format!(
@@ -169,7 +171,7 @@ pub fn describe_error(err: &ToolError) -> String {
             }
             for d in &api.details {
                 if !d.detail.is_empty() {
-                    lines.push(format!("detail: {}", d.detail));
+                    lines.push(format!("detail: {}", clip(&d.detail, MAX_DETAIL_CHARS)));
                 }
                 if let Some(p) = &d.path {
                     lines.push(format!("path: {p}"));
@@ -200,6 +202,22 @@ pub fn describe_error(err: &ToolError) -> String {
         }
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
     }
+}
+
+/// Longest argument error message: a huge argument is not echoed back whole into the model's context.
+const MAX_ECHO_CHARS: usize = 500;
+
+/// Longest NetSuite error detail passed on (NetSuite may quote a whole query back).
+const MAX_DETAIL_CHARS: usize = 2000;
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push_str("… (cut)");
+    out
 }
 
 /// Added to a failed write whose fate NetSuite did not tell.

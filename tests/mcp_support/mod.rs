@@ -39,7 +39,7 @@ pub async fn spawn(account: &TestAccount, args: &[&str], env: &[(&str, &str)]) -
 
 /// Spawns `netsuite-mcp serve ARGS` with exactly `env` (plus PATH).
 pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_netsuite-mcp"));
+    let mut cmd = tokio::process::Command::new(super::common::bin());
     cmd.arg("serve")
         .args(args)
         .env_clear()
