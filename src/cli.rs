@@ -1,5 +1,6 @@
 //! Command-line interface (design.md §1.1).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
@@ -68,8 +69,29 @@ pub struct ServeArgs {
     /// with no NetSuite account. NetSuite connection settings are ignored; tool settings still apply.
     #[arg(long)]
     pub sandbox: bool,
+    /// Serve MCP over streamable HTTP at http://ADDR/mcp (plus GET /healthz) instead of stdio, e.g.
+    /// 127.0.0.1:8080. Any non-loopback address needs NETSUITE_MCP_HTTP_TOKEN (or NETSUITE_MCP_HTTP_TOKEN_FILE).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+    /// With --http: no sessions and JSON responses, so that several instances can run behind a load balancer
+    /// without session affinity.
+    #[arg(long, requires = "http")]
+    pub stateless: bool,
     #[command(flatten)]
     pub governance: GovernanceArgs,
+}
+
+impl ServeArgs {
+    /// The transport chosen by --http / --stateless.
+    pub fn transport(&self) -> crate::commands::serve::Transport {
+        match self.http {
+            None => crate::commands::serve::Transport::Stdio,
+            Some(bind) => crate::commands::serve::Transport::Http {
+                bind,
+                stateless: self.stateless,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,8 @@ use crate::netsuite::client::{
 pub const CONFIG_ENV: &str = "NETSUITE_MCP_CONFIG";
 /// Env var naming the profile of the config file to use.
 pub const PROFILE_ENV: &str = "NETSUITE_MCP_PROFILE";
+/// Shortest HTTP bearer token accepted (`openssl rand -hex 32` makes 64 characters).
+pub const MIN_HTTP_TOKEN_CHARS: usize = 16;
 
 /// A list setting: a TOML array, or a comma-separated string (as in env vars).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,6 +76,14 @@ pub struct Settings {
     pub tools_dir: Option<PathBuf>,
     pub http_token: Option<SecretString>,
     pub allowed_hosts: Option<ListSetting>,
+    /// File holding the HTTP bearer token (`NETSUITE_MCP_HTTP_TOKEN_FILE`), e.g. a mounted secret.
+    pub http_token_file: Option<PathBuf>,
+    /// Extra browser origins accepted in HTTP mode (`NETSUITE_MCP_ALLOWED_ORIGINS`).
+    pub allowed_origins: Option<ListSetting>,
+    /// Seconds one HTTP request may take (`NETSUITE_MCP_HTTP_REQUEST_TIMEOUT`).
+    pub http_request_timeout: Option<u64>,
+    /// Largest HTTP request body accepted, in bytes (`NETSUITE_MCP_HTTP_MAX_BODY_BYTES`).
+    pub http_max_body_bytes: Option<usize>,
     /// Character budget of one tool result (`NETSUITE_MCP_MAX_RESULT_CHARS`).
     pub max_result_chars: Option<usize>,
     /// File only: the profile used when none is chosen.
@@ -118,6 +128,10 @@ impl Settings {
             tools_dir,
             http_token,
             allowed_hosts,
+            http_token_file,
+            allowed_origins,
+            http_request_timeout,
+            http_max_body_bytes,
             max_result_chars
         )
     }
@@ -163,6 +177,14 @@ impl Settings {
             tools_dir: get("NETSUITE_MCP_TOOLS_DIR").map(PathBuf::from),
             http_token: get("NETSUITE_MCP_HTTP_TOKEN").map(SecretString::from),
             allowed_hosts: list("NETSUITE_MCP_ALLOWED_HOSTS"),
+            http_token_file: get("NETSUITE_MCP_HTTP_TOKEN_FILE").map(PathBuf::from),
+            allowed_origins: list("NETSUITE_MCP_ALLOWED_ORIGINS"),
+            http_request_timeout: get("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT")
+                .map(|v| parse_usize("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", &v).map(|n| n as u64))
+                .transpose()?,
+            http_max_body_bytes: get("NETSUITE_MCP_HTTP_MAX_BODY_BYTES")
+                .map(|v| parse_usize("NETSUITE_MCP_HTTP_MAX_BODY_BYTES", &v))
+                .transpose()?,
             max_result_chars: get("NETSUITE_MCP_MAX_RESULT_CHARS")
                 .map(|v| parse_usize("NETSUITE_MCP_MAX_RESULT_CHARS", &v))
                 .transpose()?,
@@ -349,6 +371,48 @@ impl Settings {
         })
     }
 
+    /// The bearer token MCP clients must send in HTTP mode, from `NETSUITE_MCP_HTTP_TOKEN` or the file named by
+    /// `NETSUITE_MCP_HTTP_TOKEN_FILE` (surrounding whitespace, e.g. a trailing newline, is ignored). `None` when
+    /// neither is set. Tokens shorter than [`MIN_HTTP_TOKEN_CHARS`] are refused.
+    pub fn http_bearer(&self) -> Result<Option<SecretString>, ConfigError> {
+        let (token, setting) = match (&self.http_token, &self.http_token_file) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    setting: "NETSUITE_MCP_HTTP_TOKEN",
+                    reason: "both NETSUITE_MCP_HTTP_TOKEN and NETSUITE_MCP_HTTP_TOKEN_FILE are set; keep only one"
+                        .into(),
+                });
+            }
+            (Some(token), None) => (
+                token.expose_secret().trim().to_owned(),
+                "NETSUITE_MCP_HTTP_TOKEN",
+            ),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+                    setting: "NETSUITE_MCP_HTTP_TOKEN_FILE",
+                    reason: format!("cannot read {}: {e}", path.display()),
+                })?;
+                (text.trim().to_owned(), "NETSUITE_MCP_HTTP_TOKEN_FILE")
+            }
+            (None, None) => return Ok(None),
+        };
+        if token.chars().count() < MIN_HTTP_TOKEN_CHARS {
+            return Err(ConfigError::Invalid {
+                setting,
+                reason: format!(
+                    "the bearer token is too short (at least {MIN_HTTP_TOKEN_CHARS} characters); make one with `openssl rand -hex 32`"
+                ),
+            });
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError::Invalid {
+                setting,
+                reason: "the bearer token may not contain spaces or control characters; make one with `openssl rand -hex 32`".into(),
+            });
+        }
+        Ok(Some(SecretString::from(token)))
+    }
+
     fn private_key_pem(&self) -> Result<(SecretString, &'static str), ConfigError> {
         match (&self.private_key, &self.private_key_path) {
             (Some(_), Some(_)) => Err(ConfigError::Invalid {
@@ -384,7 +448,7 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "missing configuration: {}. Set them as environment variables, or in a config file (--config) as the same names in lower case without the NETSUITE_ prefix",
+        "missing configuration: {}. Set them as environment variables, or in a config file (--config) as the same names in lower case without the NETSUITE_ prefix (to try netsuite-mcp without an account: netsuite-mcp serve --sandbox)",
         .0.join(", ")
     )]
     Missing(Vec<&'static str>),
@@ -795,6 +859,55 @@ certificate_id = "profile-cert"
                 .to_string()
                 .starts_with("NETSUITE_SCOPES")
         );
+    }
+
+    #[test]
+    fn http_bearer_comes_from_the_variable_or_a_file_never_both_and_not_too_short() {
+        assert!(Settings::default().http_bearer().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(&dir, "token", "  abcdefghijklmnopqrstuvwxyz012345\n");
+        let s = Settings {
+            http_token_file: Some(file.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.http_bearer().unwrap().unwrap().expose_secret(),
+            "abcdefghijklmnopqrstuvwxyz012345"
+        );
+        let both = Settings {
+            http_token: Some(SecretString::from("x".repeat(40))),
+            http_token_file: Some(file),
+            ..Default::default()
+        };
+        assert!(
+            both.http_bearer()
+                .unwrap_err()
+                .to_string()
+                .contains("keep only one")
+        );
+        let short = Settings::from_env(env(&[("NETSUITE_MCP_HTTP_TOKEN", "hunter2")])).unwrap();
+        let e = short.http_bearer().unwrap_err().to_string();
+        assert!(
+            e.starts_with("NETSUITE_MCP_HTTP_TOKEN:") && e.contains("openssl rand"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+        let missing = Settings {
+            http_token_file: Some("/nonexistent/token".into()),
+            ..Default::default()
+        };
+        assert!(
+            missing
+                .http_bearer()
+                .unwrap_err()
+                .to_string()
+                .starts_with("NETSUITE_MCP_HTTP_TOKEN_FILE")
+        );
+        let spaced = Settings {
+            http_token: Some(SecretString::from("abcdefgh ijklmnopqrstuvwxyz".to_owned())),
+            ..Default::default()
+        };
+        assert!(spaced.http_bearer().is_err());
     }
 
     #[test]

@@ -64,9 +64,9 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve(args) => {
             let settings = commands::load_settings(config, profile, args.governance.settings())?;
             if args.sandbox {
-                commands::serve::run_sandbox(settings).await?;
+                commands::serve::run_sandbox(settings, args.transport()).await?;
             } else {
-                commands::serve::run(&settings).await?;
+                commands::serve::run(&settings, args.transport()).await?;
             }
         }
         Command::Tools(ToolsCommand::List { json, governance }) => {

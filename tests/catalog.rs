@@ -224,3 +224,95 @@ fn schemas_are_self_contained_without_refs() {
         );
     }
 }
+
+/// Every schema node, depth first.
+fn walk<'a>(v: &'a Value, out: &mut Vec<(&'a Value, String)>, path: String) {
+    out.push((v, path.clone()));
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                walk(c, out, format!("{path}.{k}"));
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                walk(c, out, format!("{path}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn schemas_use_only_the_portable_subset() {
+    for t in Catalog::builtin().iter() {
+        let tool = &t.tool;
+        let input = Value::Object((*tool.input_schema).clone());
+        let output = Value::Object((*tool.output_schema.clone().expect("output schema")).clone());
+        for (root, schema) in [("input", &input), ("output", &output)] {
+            let mut nodes = Vec::new();
+            walk(schema, &mut nodes, format!("{}.{root}", tool.name));
+            for (node, path) in nodes {
+                let Value::Object(m) = node else { continue };
+                // Skip the `properties` maps themselves: their keys are field names, not keywords.
+                if path.ends_with(".properties") {
+                    continue;
+                }
+                assert!(
+                    !m.get("type").is_some_and(Value::is_array),
+                    "type array at {path}"
+                );
+                if let Some(f) = m.get("format").and_then(Value::as_str) {
+                    assert!(
+                        !f.starts_with("int")
+                            && !f.starts_with("uint")
+                            && f != "double"
+                            && f != "float",
+                        "format {f} at {path}"
+                    );
+                }
+                for key in ["items", "additionalProperties"] {
+                    assert_ne!(
+                        m.get(key),
+                        Some(&Value::Bool(true)),
+                        "bare true at {path}.{key}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mcp_json_example_http_entries_send_the_bearer_token_to_mcp() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mcp.json.example");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let http = v["http"].as_object().expect("http block");
+    let mut entries = 0;
+    for (client, block) in http.iter().filter(|(k, _)| !k.starts_with('_')) {
+        let servers = block
+            .as_object()
+            .and_then(|b| b.get("mcpServers").or_else(|| b.get("servers")))
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("http.{client} has no server map"));
+        for (name, s) in servers {
+            let text = s.to_string();
+            if s.get("url").is_some() {
+                assert!(
+                    s["url"].as_str().unwrap().ends_with("/mcp"),
+                    "http.{client}.{name}"
+                );
+            }
+            assert!(
+                text.contains("/mcp"),
+                "http.{client}.{name} names no /mcp URL"
+            );
+            assert!(
+                text.contains("Bearer"),
+                "http.{client}.{name} sends no bearer token"
+            );
+            entries += 1;
+        }
+    }
+    assert!(entries >= 3, "Cursor, VS Code and Claude entries");
+}

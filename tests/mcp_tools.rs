@@ -1,8 +1,7 @@
 //! Every tool's happy path through the real binary against the sandbox's demo data: SuiteQL paging across
 //! page boundaries at unaligned offsets, truncation and continuation, record reads and writes, metadata.
 //!
-//! They need the sandbox's data endpoints (record service, SuiteQL, metadata), which the sandbox-data work
-//! adds; until it is merged they are ignored. Run them with `cargo test --test mcp_tools -- --include-ignored`.
+//! REST record fields are camelCase (`companyName`); SuiteQL columns are lower case (`companyname`).
 
 mod common;
 mod mcp_support;
@@ -41,7 +40,7 @@ fn has_links(v: &Value) -> bool {
 }
 
 #[tokio::test]
-#[ignore = "needs the sandbox data endpoints"]
+
 async fn run_suiteql_pages_at_any_offset_and_continues_with_next_offset() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &[], &[]).await;
@@ -95,7 +94,7 @@ async fn run_suiteql_pages_at_any_offset_and_continues_with_next_offset() {
 }
 
 #[tokio::test]
-#[ignore = "needs the sandbox data endpoints"]
+
 async fn a_truncated_result_continues_where_it_was_cut() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &["--max-result-chars", "1000"], &[]).await;
@@ -129,7 +128,7 @@ async fn a_truncated_result_continues_where_it_was_cut() {
 }
 
 #[tokio::test]
-#[ignore = "needs the sandbox data endpoints"]
+
 async fn records_are_read_listed_and_paged() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &[], &[]).await;
@@ -161,16 +160,16 @@ async fn records_are_read_listed_and_paged() {
     let some = mcp
         .ok(
             "get_record",
-            json!({"record_type": "customer", "id": ids[0], "fields": ["companyname", "email"]}),
+            json!({"record_type": "customer", "id": ids[0], "fields": ["companyName", "email"]}),
         )
         .await;
-    assert!(some.get("companyname").is_some());
+    assert!(some.get("companyName").is_some());
     assert!(some.get("phone").is_none(), "{some}");
     mcp.close().await;
 }
 
 #[tokio::test]
-#[ignore = "needs the sandbox data endpoints"]
+
 async fn writes_return_ids_and_delete_needs_its_toolset() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(
@@ -180,7 +179,7 @@ async fn writes_return_ids_and_delete_needs_its_toolset() {
     )
     .await;
     let created = mcp
-        .ok("create_record", json!({"record_type": "customer", "values": {"companyname": "Acme MCP Ltd", "email": "ap@acme.example"}}))
+        .ok("create_record", json!({"record_type": "customer", "values": {"companyName": "Acme MCP Ltd", "email": "ap@acme.example"}}))
         .await;
     let id = created["id"].as_str().expect("id from Location").to_owned();
     assert!(id.chars().all(|c| c.is_ascii_digit()), "{id}");
@@ -195,11 +194,11 @@ async fn writes_return_ids_and_delete_needs_its_toolset() {
     let record = mcp
         .ok("get_record", json!({"record_type": "customer", "id": id}))
         .await;
-    assert_eq!(record["companyname"], "Acme MCP Ltd");
+    assert_eq!(record["companyName"], "Acme MCP Ltd");
     assert_eq!(record["phone"], "555-0100");
 
     let up = mcp
-        .ok("upsert_record", json!({"record_type": "customer", "external_id": "MCP-1", "values": {"companyname": "Upserted"}}))
+        .ok("upsert_record", json!({"record_type": "customer", "external_id": "MCP-1", "values": {"companyName": "Upserted"}}))
         .await;
     assert_eq!(up["external_id"], "MCP-1");
     let again = mcp
@@ -217,7 +216,7 @@ async fn writes_return_ids_and_delete_needs_its_toolset() {
             json!({"record_type": "customer", "id": "eid:MCP-1"}),
         )
         .await;
-    assert_eq!(by_eid["companyname"], "Upserted");
+    assert_eq!(by_eid["companyName"], "Upserted");
 
     let deleted = mcp
         .ok(
@@ -240,7 +239,7 @@ async fn writes_return_ids_and_delete_needs_its_toolset() {
 }
 
 #[tokio::test]
-#[ignore = "needs the sandbox data endpoints"]
+
 async fn metadata_lists_and_describes_record_types() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &[], &[]).await;
@@ -266,8 +265,66 @@ async fn metadata_lists_and_describes_record_types() {
     let fields = d["fields"].as_array().unwrap();
     let company = fields
         .iter()
-        .find(|f| f["name"] == "companyname")
-        .expect("companyname");
+        .find(|f| f["name"] == "companyName")
+        .expect("companyName");
     assert_eq!(company["type"], "string");
     mcp.close().await;
+}
+
+#[tokio::test]
+async fn call_restlet_reaches_the_deployed_script_with_params_and_body() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &["--toolsets", "restlets"], &[]).await;
+    let echoed = mcp
+        .ok(
+            "call_restlet",
+            json!({"script": "customscript_echo", "deploy": "customdeploy_echo", "method": "POST",
+                   "params": {"mode": "test"}, "body": {"order": 42, "lines": ["a", "b"]}}),
+        )
+        .await;
+    assert_eq!(echoed["status"], 200);
+    let body = &echoed["body"];
+    assert_eq!(body["method"], "POST", "{body}");
+    assert_eq!(
+        body["body"],
+        json!({"order": 42, "lines": ["a", "b"]}),
+        "{body}"
+    );
+    assert!(
+        body.to_string().contains("\"mode\""),
+        "query params reach the script: {body}"
+    );
+
+    let listed = mcp
+        .ok(
+            "call_restlet",
+            json!({"script": "customscript_customer_list", "deploy": "customdeploy_customer_list"}),
+        )
+        .await;
+    assert_eq!(listed["status"], 200);
+
+    let missing = mcp
+        .err(
+            "call_restlet",
+            json!({"script": "customscript_nope", "deploy": "1"}),
+        )
+        .await;
+    assert!(missing.contains("SSS_INVALID_SCRIPTLET_ID"), "{missing}");
+}
+
+#[tokio::test]
+async fn a_record_created_through_mcp_is_found_by_run_suiteql() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &[], &[]).await;
+    let created = mcp
+        .ok("create_record", json!({"record_type": "customer", "values": {"companyName": "Visible To SuiteQL Inc", "email": "x@visible.example"}}))
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let found = mcp
+        .ok(
+            "run_suiteql",
+            json!({"query": format!("SELECT id, companyname FROM customer WHERE id = {id}")}),
+        )
+        .await;
+    assert_eq!(found["rows"], json!([[id, "Visible To SuiteQL Inc"]]));
 }

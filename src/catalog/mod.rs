@@ -7,6 +7,7 @@ pub mod budget;
 pub mod docs;
 pub mod governance;
 pub mod metadata;
+pub mod portable;
 pub mod records;
 pub mod records_write;
 pub mod restlets;
@@ -159,10 +160,14 @@ impl CatalogTool {
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
         // Input types are plain structs deriving JsonSchema; their root is always an object.
-        let input_schema =
-            schema_for_input::<I>().unwrap_or_else(|e| unreachable!("input schema of {name}: {e}"));
+        let mut input_schema = (*schema_for_input::<I>()
+            .unwrap_or_else(|e| unreachable!("input schema of {name}: {e}")))
+        .clone();
+        portable::make_portable(&mut input_schema, portable::Side::Input);
+        let mut output_schema = (*schema_for_output::<O>()).clone();
+        portable::make_portable(&mut output_schema, portable::Side::Output);
         let mut tool = Tool::new(name, description, input_schema)
-            .with_raw_output_schema(schema_for_output::<O>());
+            .with_raw_output_schema(Arc::new(output_schema));
         tool.title = annotations.title.clone();
         let tool = tool.with_annotations(annotations);
         let f = Arc::new(f);

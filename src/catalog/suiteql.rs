@@ -47,7 +47,9 @@ fn default_limit() -> u32 {
 pub struct SuiteQlResult {
     /// Column names, the union over the returned rows, in first-seen order.
     pub columns: Vec<String>,
-    /// One array per row, aligned with `columns`; null where NetSuite returned no value.
+    /// One array per row, aligned with `columns`; null where NetSuite returned no value. NetSuite returns
+    /// every value as a string.
+    #[schemars(with = "Vec<Vec<Option<String>>>")]
     pub rows: Vec<Vec<Value>>,
     /// Number of rows in `rows`.
     pub row_count: usize,

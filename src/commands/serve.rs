@@ -1,4 +1,6 @@
-//! `netsuite-mcp serve`: the MCP server on stdio.
+//! `netsuite-mcp serve`: the MCP server on stdio, or on streamable HTTP with `--http ADDR`.
+
+use std::net::SocketAddr;
 
 use super::CommandError;
 use crate::catalog::Catalog;
@@ -7,16 +9,82 @@ use crate::config::Settings;
 use crate::netsuite::ClientOptions;
 use crate::sandbox::local::start_with_generated_credentials;
 use crate::server::NetSuiteServer;
+use crate::transport::http::{HttpError, HttpOptions, HttpServer};
 
-/// Validates the configuration, then serves MCP on stdin/stdout until the client closes stdin.
-pub async fn run(settings: &Settings) -> Result<(), CommandError> {
+/// Where `serve` offers the MCP server.
+#[derive(Debug, Clone, Copy)]
+pub enum Transport {
+    /// stdin/stdout, for one client that started the process.
+    Stdio,
+    /// Streamable HTTP at `http://bind/mcp`.
+    Http { bind: SocketAddr, stateless: bool },
+}
+
+/// Validates the configuration, then serves MCP until the client closes stdin (stdio) or until SIGINT/SIGTERM
+/// (HTTP).
+pub async fn run(settings: &Settings, transport: Transport) -> Result<(), CommandError> {
+    let http = http_options(settings, transport)?;
     let server = build(settings)?;
-    crate::transport::stdio::serve(server).await
+    serve_on(server, http).await
+}
+
+/// The HTTP options for `transport`, validated before anything starts (a non-loopback address without a token
+/// is a configuration error).
+fn http_options(
+    settings: &Settings,
+    transport: Transport,
+) -> Result<Option<HttpOptions>, CommandError> {
+    match transport {
+        Transport::Stdio => Ok(None),
+        Transport::Http { bind, stateless } => {
+            Ok(Some(HttpOptions::from_settings(bind, stateless, settings)?))
+        }
+    }
+}
+
+async fn serve_on(server: NetSuiteServer, http: Option<HttpOptions>) -> Result<(), CommandError> {
+    let Some(options) = http else {
+        return crate::transport::stdio::serve(server).await;
+    };
+    let tools = server.visible_tools();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    let mode = if options.stateless {
+        "stateless"
+    } else {
+        "sessions"
+    };
+    let auth = if options.bearer.is_some() {
+        "bearer token required"
+    } else {
+        "no token, loopback only"
+    };
+    let http = HttpServer::bind(move || Ok(server.clone()), options)
+        .await
+        .map_err(http_error)?;
+    tracing::info!(tools = %names.join(","), "serving MCP over HTTP");
+    eprintln!(
+        "netsuite-mcp: serving MCP at http://{}/mcp ({mode}, {auth}); health check at /healthz",
+        http.local_addr()
+    );
+    http.run(super::shutdown_signal()).await.map_err(http_error)
+}
+
+fn http_error(e: HttpError) -> CommandError {
+    match e {
+        HttpError::TokenRequired { .. } | HttpError::Invalid(_) => {
+            CommandError::Config(crate::config::ConfigError::Invalid {
+                setting: "--http",
+                reason: e.to_string(),
+            })
+        }
+        HttpError::Bind { .. } | HttpError::Serve(_) => CommandError::Io(e.to_string()),
+    }
 }
 
 /// Starts the embedded sandbox with fresh credentials and serves MCP against it. The sandbox's connection
 /// settings replace any configured ones; tool settings (toolsets, read-only, …) still apply.
-pub async fn run_sandbox(settings: Settings) -> Result<(), CommandError> {
+pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(), CommandError> {
+    let http = http_options(&settings, transport)?;
     let local = start_with_generated_credentials(0)
         .await
         .map_err(|e| CommandError::Io(format!("cannot start the sandbox: {e}")))?;
@@ -30,7 +98,7 @@ pub async fn run_sandbox(settings: Settings) -> Result<(), CommandError> {
     }
     .overlay(local.settings.clone());
     let result = match build(&settings) {
-        Ok(server) => crate::transport::stdio::serve(server).await,
+        Ok(server) => serve_on(server, http).await,
         Err(e) => Err(e),
     };
     local.handle.shutdown().await;

@@ -251,10 +251,10 @@ pub fn rest_probe(sandbox: &SandboxHandle) -> String {
     )
 }
 
-/// The RESTlet path with an unknown script.
+/// The demo echo RESTlet.
 pub fn restlet_probe(sandbox: &SandboxHandle) -> String {
     format!(
-        "{}/app/site/hosting/restlet.nl?script=999999&deploy=1",
+        "{}/app/site/hosting/restlet.nl?script=customscript_echo&deploy=customdeploy_echo",
         sandbox.base_url()
     )
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Independent clients against `netsuite-mcp serve --http 127.0.0.1:0 --sandbox` with a bearer token: the
+# official Python MCP SDK (initialize and 2026-07-28 lifecycles, wrong token refused) and the MCP Inspector CLI
+# (tools/list, tools/call, no token refused). Installs them into $HTTP_CLIENTS_DIR (default: under $TMPDIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+DIR="${HTTP_CLIENTS_DIR:-${TMPDIR:-/tmp}/netsuite-mcp-http-clients}"
+mkdir -p "$DIR"
+
+echo "== installing the Python MCP SDK and the MCP Inspector into $DIR"
+[ -x "$DIR/venv/bin/python" ] || python3 -m venv "$DIR/venv"
+"$DIR/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==2.3.0"
+npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error "@modelcontextprotocol/inspector@2.12.0" >/dev/null
+
+echo "== building netsuite-mcp"
+cargo build --locked --quiet --bin netsuite-mcp
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/netsuite-mcp"
+
+NETSUITE_MCP_HTTP_TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+export NETSUITE_MCP_HTTP_TOKEN
+LOG="$DIR/serve.log"
+"$BIN" serve --http 127.0.0.1:0 --sandbox 2>"$LOG" &
+SERVER_PID=$!
+trap 'kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 1 120); do
+  URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$LOG" | head -n 1 || true)"
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$URL" ] || { echo "serve did not announce its URL" >&2; cat "$LOG" >&2; exit 1; }
+echo "== server at $URL"
+
+"$DIR/venv/bin/python" "$ROOT/scripts/http_client_check.py" "$URL"
+
+INSPECTOR="$DIR/node_modules/.bin/mcp-inspector"
+listed="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MCP_HTTP_TOKEN" --method tools/list)"
+grep -q '"run_suiteql"' <<<"$listed" || { echo "inspector: run_suiteql not listed: $listed" >&2; exit 1; }
+echo "inspector: tools/list ok"
+called="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MCP_HTTP_TOKEN" \
+  --method tools/call --tool-name run_suiteql --tool-arg 'query=SELECT id, companyname FROM customer' --tool-arg limit=2)"
+grep -q '"row_count": 2' <<<"$called" || { echo "inspector: tools/call failed: $called" >&2; exit 1; }
+echo "inspector: tools/call ok"
+if "$INSPECTOR" --cli "$URL" --method tools/list </dev/null >"$DIR/no-token.out" 2>&1 && grep -q '"tools"' "$DIR/no-token.out"; then
+  echo "inspector: listed tools without a token" >&2
+  exit 1
+fi
+echo "inspector: no token refused"
+if grep -q "$NETSUITE_MCP_HTTP_TOKEN" "$LOG"; then
+  echo "the bearer token appears in the server log" >&2
+  exit 1
+fi
+echo "== independent HTTP clients: all checks passed"
