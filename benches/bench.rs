@@ -2,8 +2,8 @@
 //! sandbox on this machine; every figure is printed next to a baseline measured in the same run (or the
 //! physical limit it is compared with), and the run ends with one Markdown table.
 //!
-//! 1. Per-call overhead: `run_suiteql` and `get_record` through the MCP server (stdio; HTTP once `serve --http`
-//!    exists) versus the same request sent directly to the sandbox, zero latency, p50/p95, interleaved.
+//! 1. Per-call overhead: `run_suiteql` and `get_record` through the MCP server (stdio and streamable HTTP)
+//!    versus the same request sent directly to the sandbox, zero latency, p50/p95, interleaved.
 //! 2. Token single-flight: 200 concurrent calls on a cold token cache → token requests (must be 1).
 //! 3. Governance: 60 calls, 200 ms sandbox latency, account limit 5 → wall time versus the ideal 12 × 200 ms,
 //!    and the 429s that reached the model (must be 0).
@@ -25,7 +25,8 @@ use netsuite_mcp::sandbox::Fault;
 use netsuite_mcp::sandbox::local::{LocalSandbox, start_with_generated_credentials};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{Peer, RunningService};
-use rmcp::transport::TokioChildProcess;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -40,6 +41,8 @@ fn bin() -> String {
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_netsuite-mcp").to_owned())
 }
+/// Bearer token MCP clients send in HTTP mode (benchmark only).
+const HTTP_TOKEN: &str = "bench-token-8f2d6b1e9a4c7053";
 const SUITEQL_PATH: &str = "/services/rest/query/v1/suiteql";
 const QUERY_6_COLUMNS: &str =
     "SELECT id, tranid, trandate, entity, status, foreigntotal FROM transaction ORDER BY id";
@@ -128,6 +131,8 @@ async fn run() -> BenchResult<()> {
 
     eprintln!("bench: 1. per-call overhead (stdio)");
     rows.extend(bench.per_call_overhead("stdio", iters).await?);
+    eprintln!("bench: 1. per-call overhead (streamable HTTP)");
+    rows.extend(bench.per_call_overhead("http", iters).await?);
     eprintln!("bench: 2. token single-flight");
     rows.push(bench.single_flight().await?);
     eprintln!("bench: 3. governance");
@@ -188,7 +193,46 @@ impl Bench {
             .spawn()?;
         let pid = transport.id().ok_or("the server exited at once")?;
         let client = ().serve(transport).await?;
-        Ok(Server { client, pid })
+        Ok(Server {
+            client,
+            pid,
+            _child: None,
+        })
+    }
+
+    /// `netsuite-mcp serve --http 127.0.0.1:0` with a bearer token, and rmcp's streamable HTTP client.
+    async fn spawn_http(&self) -> BenchResult<Server> {
+        let mut cmd = self.command(
+            &["--http", "127.0.0.1:0"],
+            &[("NETSUITE_MCP_HTTP_TOKEN", HTTP_TOKEN)],
+        );
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn()?;
+        let pid = child.id().ok_or("the server exited at once")?;
+        let mut lines = BufReader::new(child.stderr.take().ok_or("no stderr")?).lines();
+        let url = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.split("serving MCP at ").nth(1) {
+                    return rest.split_whitespace().next().map(str::to_owned);
+                }
+            }
+            None
+        })
+        .await
+        .map_err(|_| "serve --http did not announce its URL")?
+        .ok_or("serve --http exited before announcing its URL")?;
+        // Keep draining stderr so the server never blocks on it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(HTTP_TOKEN);
+        let client = ().serve(StreamableHttpClientTransport::from_config(config)).await?;
+        Ok(Server {
+            client,
+            pid,
+            _child: Some(child),
+        })
     }
 
     /// Uses the sandbox's SuiteQL when it answers; otherwise canned answers.
@@ -241,7 +285,11 @@ impl Bench {
     }
 
     async fn per_call_overhead(&self, transport: &str, iters: usize) -> BenchResult<Vec<Row>> {
-        let server = self.spawn_stdio(&[], &[]).await?;
+        let server = if transport == "http" {
+            self.spawn_http().await?
+        } else {
+            self.spawn_stdio(&[], &[]).await?
+        };
         let peer = server.client.peer().clone();
         let suiteql_args = json!({"query": QUERY_SMALL, "limit": 10});
         let get_args = json!({"record_type": "customer", "id": self.record_id});
@@ -608,6 +656,8 @@ struct RawServer {
 struct Server {
     client: RunningService<RoleClient, ()>,
     pid: u32,
+    /// The process when spawned for HTTP (killed on drop).
+    _child: Option<tokio::process::Child>,
 }
 
 impl Server {
@@ -653,6 +703,12 @@ async fn concurrent_calls(
 /// A direct request and the MCP call must have met the same NetSuite answer, or the comparison is void.
 fn check_same_outcome(tool: &str, direct_status: u16, r: &CallToolResult) -> BenchResult<()> {
     let mcp_ok = r.is_error != Some(true);
+    if direct_status != 200 {
+        return Err(format!(
+            "{tool}: the sandbox answered the direct request with HTTP {direct_status}"
+        )
+        .into());
+    }
     if mcp_ok != (direct_status == 200) {
         return Err(format!(
             "{tool}: direct HTTP {direct_status} but the MCP call {}: {}",
