@@ -144,7 +144,16 @@ async fn run() -> BenchResult<()> {
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;
-    Ok(())
+    let failed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.verdict == "FAILED")
+        .map(|r| r.figure.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("figures that missed their target: {}", failed.join("; ")).into())
+    }
 }
 
 impl Bench {
