@@ -104,6 +104,11 @@ pub enum ToolsCommand {
         #[command(flatten)]
         governance: GovernanceArgs,
     },
+    /// Check custom tool files; prints every problem as `file:line: message`, exits 0 only if all are valid.
+    Validate {
+        /// Directory of tool files (default: $NETSUITE_MCP_TOOLS_DIR, the `tools_dir` setting, else ./tools).
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which tools are exposed. Each flag overrides the environment variable of the same name.

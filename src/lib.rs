@@ -9,6 +9,7 @@ pub mod cert;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod custom;
 pub mod netsuite;
 pub mod sandbox;
 pub mod server;

@@ -73,6 +73,19 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let settings = commands::load_settings(config, profile, governance.settings())?;
             print!("{}", commands::tools::list(&settings, json)?);
         }
+        Command::Tools(ToolsCommand::Validate { dir }) => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            let dir = commands::tools::tools_dir(dir.as_deref(), &settings);
+            let validation = commands::tools::validate(&dir)?;
+            for line in &validation.lines {
+                println!("{line}");
+            }
+            if !validation.ok {
+                return Err(CommandError::ChecksFailed(
+                    "some tool files are invalid".into(),
+                ));
+            }
+        }
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }
     Ok(())
