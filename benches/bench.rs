@@ -185,6 +185,9 @@ impl Bench {
 
     fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(bin());
+        // Outside the repository, so that its example `tools/` directory does not add custom tools: the figures
+        // are for the built-in default toolsets.
+        cmd.current_dir(std::env::temp_dir());
         cmd.arg("serve")
             .args(args)
             .env_clear()

@@ -6,6 +6,7 @@ import json
 cases = []
 def add(tool, args, expect="refused", mentions=None, note=""):
     c = {"tool": tool, "arguments": args, "expect": expect}
+    if expect == "ok_rows": c["rows"] = 0
     if mentions: c["mentions"] = mentions
     if note: c["note"] = note
     cases.append(c)
@@ -91,6 +92,28 @@ for p in [{"script": "9"}, {"deploy": "2"}, {"SCRIPT": "9"}, "a=1", [1], 5]:
     add("call_restlet", {"script": "1", "deploy": "1", "params": p}, mentions="params")
 for s in [None, [], {}, True]:
     add("call_restlet", {"script": s, "deploy": "1"}, mentions="script")
+
+# SuiteQL injection through custom-tool parameters (the example tools in ./tools). A payload must stay a literal:
+# no company or item name in the demo data contains these strings, so a safe search returns 0 rows, while a
+# successful injection would return every row. Values that cannot be literals of the declared type are refused.
+for payload in ["' OR '1'='1", "x' OR 'a'='a' --", "'; DROP TABLE customer; --", "' UNION SELECT id, id, id, id, id FROM employee --",
+                "%' OR 1=1 OR '%'='", "\\' OR 1=1 --", "'' OR ''='", "x') OR ('1'='1", "{{text}}", "' || (SELECT 1) || '",
+                "%", "_", "') --", "Acme' AND 1=0 UNION SELECT 1 --"]:
+    exp = "ok_rows" if payload not in ("%", "_") else "ok"
+    add("find_customers", {"text": payload}, expect=exp, mentions=None, note="SuiteQL injection through a string parameter")
+    add("items_by_name", {"name": payload}, expect=exp, note="SuiteQL injection through a string parameter")
+for payload in ["a\u0000b", "line\nbreak", "tab\there", "{PAD:101}"]:
+    add("find_customers", {"text": payload.encode().decode("unicode_escape")}, mentions="text", note="control characters / too long")
+for cid in ["1 OR 1=1", "1; DROP TABLE customer", "1)", 1.5, -1, 0, "abc", [1], {"a": 1}, None, True, 2**70]:
+    add("open_invoices", {"customer_id": cid}, mentions="customer_id", note="integer parameter")
+for st in [["CustInvc:A') OR ('1'='1"], ["CustInvc:A' --"], [], "CustInvc:A", [5], ["x"]]:
+    add("open_invoices", {"customer_id": 1, "statuses": st}, mentions="statuses", note="list parameter")
+for d in ["2024-01-01' OR '1'='1", "2024-13-01", "2024-02-30", "yesterday", "2024/01/01", "TO_DATE('2024-01-01')", 20240101, ""]:
+    add("item_sales", {"from_date": d, "to_date": "2025-12-31"}, mentions="from_date", note="date parameter")
+for t in [["InvtPart') OR ('1'='1"], ["Bogus"], "InvtPart", []]:
+    add("items_by_name", {"name": "x", "item_types": t}, mentions="item_types", note="enum list parameter")
+add("find_customers", {"text": "x", "include_inactive": "T' OR '1'='1"}, mentions="include_inactive")
+add("find_customers", {"text": "x", "extra": "1"}, mentions="extra", note="unknown argument")
 
 # unknown tools: protocol errors
 for name in ["nope", "", "../run_suiteql", "RUN_SUITEQL", "run_suiteql ", "run_suiteql\u0000", "tools/list", "{PAD:1000}"]:
