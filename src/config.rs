@@ -10,7 +10,9 @@ use serde::Deserialize;
 use crate::account::{AccountError, AccountId, Endpoints};
 use crate::auth::{Algorithm, AssertionParams, KeyError, Scope, SigningKey, TokenManager};
 use crate::netsuite::NetSuiteClient;
-use crate::netsuite::client::{ClientOptions, DEFAULT_MAX_CONCURRENCY, http_client};
+use crate::netsuite::client::{
+    ClientOptions, DEFAULT_MAX_CONCURRENCY, REQUEST_TIMEOUT, http_client_with_timeout,
+};
 
 /// Env var naming the config file.
 pub const CONFIG_ENV: &str = "NETSUITE_MCP_CONFIG";
@@ -58,6 +60,14 @@ pub struct Settings {
     pub restlet_base_url: Option<String>,
     pub content_language: Option<String>,
     pub max_concurrency: Option<usize>,
+    /// Milliseconds one NetSuite request may take before it is abandoned (`NETSUITE_REQUEST_TIMEOUT_MS`).
+    pub request_timeout_ms: Option<u64>,
+    /// Sends of one NetSuite request at most, the first included (`NETSUITE_RETRY_MAX_ATTEMPTS`).
+    pub retry_max_attempts: Option<u32>,
+    /// Delay before the first retry, doubled after each (`NETSUITE_RETRY_BASE_DELAY_MS`).
+    pub retry_base_delay_ms: Option<u64>,
+    /// Cap on one retry delay, `Retry-After` included (`NETSUITE_RETRY_MAX_DELAY_MS`).
+    pub retry_max_delay_ms: Option<u64>,
     pub read_only: Option<bool>,
     pub toolsets: Option<ListSetting>,
     pub tools: Option<ListSetting>,
@@ -106,6 +116,10 @@ impl Settings {
             restlet_base_url,
             content_language,
             max_concurrency,
+            request_timeout_ms,
+            retry_max_attempts,
+            retry_base_delay_ms,
+            retry_max_delay_ms,
             read_only,
             toolsets,
             tools,
@@ -139,6 +153,19 @@ impl Settings {
             content_language: get("NETSUITE_CONTENT_LANGUAGE"),
             max_concurrency: get("NETSUITE_MAX_CONCURRENCY")
                 .map(|v| parse_usize("NETSUITE_MAX_CONCURRENCY", &v))
+                .transpose()?,
+            request_timeout_ms: get("NETSUITE_REQUEST_TIMEOUT_MS")
+                .map(|v| parse_u64("NETSUITE_REQUEST_TIMEOUT_MS", &v))
+                .transpose()?,
+            retry_max_attempts: get("NETSUITE_RETRY_MAX_ATTEMPTS")
+                .map(|v| parse_u64("NETSUITE_RETRY_MAX_ATTEMPTS", &v))
+                .transpose()?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            retry_base_delay_ms: get("NETSUITE_RETRY_BASE_DELAY_MS")
+                .map(|v| parse_u64("NETSUITE_RETRY_BASE_DELAY_MS", &v))
+                .transpose()?,
+            retry_max_delay_ms: get("NETSUITE_RETRY_MAX_DELAY_MS")
+                .map(|v| parse_u64("NETSUITE_RETRY_MAX_DELAY_MS", &v))
                 .transpose()?,
             read_only: get("NETSUITE_MCP_READ_ONLY")
                 .map(|v| parse_bool("NETSUITE_MCP_READ_ONLY", &v))
@@ -316,6 +343,31 @@ impl Settings {
                 .clone()
                 .filter(|s| !s.trim().is_empty()),
             max_concurrency,
+            tuning: self.tuning()?,
+        })
+    }
+
+    /// The request timeout and retry overrides. Tests and benchmarks use them to make failures quick; the
+    /// defaults suit production.
+    fn tuning(&self) -> Result<ClientTuning, ConfigError> {
+        let ms = std::time::Duration::from_millis;
+        if self.request_timeout_ms == Some(0) {
+            return Err(ConfigError::Invalid {
+                setting: "NETSUITE_REQUEST_TIMEOUT_MS",
+                reason: "must be at least 1 millisecond".into(),
+            });
+        }
+        if self.retry_max_attempts == Some(0) {
+            return Err(ConfigError::Invalid {
+                setting: "NETSUITE_RETRY_MAX_ATTEMPTS",
+                reason: "must be at least 1 (the first send counts)".into(),
+            });
+        }
+        Ok(ClientTuning {
+            request_timeout: self.request_timeout_ms.map(ms),
+            retry_max_attempts: self.retry_max_attempts,
+            retry_base_delay: self.retry_base_delay_ms.map(ms),
+            retry_max_delay: self.retry_max_delay_ms.map(ms),
         })
     }
 
@@ -434,6 +486,18 @@ pub struct NetSuiteConfig {
     pub endpoints: Endpoints,
     pub content_language: Option<String>,
     pub max_concurrency: usize,
+    /// Overrides of the request timeout and the retry policy; `None` keeps what the caller asked for.
+    pub tuning: ClientTuning,
+}
+
+/// Optional overrides of the NetSuite client's timeout and retry policy (`NETSUITE_REQUEST_TIMEOUT_MS`,
+/// `NETSUITE_RETRY_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientTuning {
+    pub request_timeout: Option<std::time::Duration>,
+    pub retry_max_attempts: Option<u32>,
+    pub retry_base_delay: Option<std::time::Duration>,
+    pub retry_max_delay: Option<std::time::Duration>,
 }
 
 impl NetSuiteConfig {
@@ -449,16 +513,28 @@ impl NetSuiteConfig {
 
     /// Builds the token manager and API client. Consumes the config: the key moves into the token manager.
     pub fn into_client(self, options: ClientOptions) -> Result<NetSuiteClient, ConfigError> {
-        let http = http_client().map_err(|e| ConfigError::Invalid {
-            setting: "TLS",
-            reason: format!("cannot initialise the HTTP client: {e}"),
-        })?;
+        let tuning = self.tuning;
+        let http = http_client_with_timeout(tuning.request_timeout.unwrap_or(REQUEST_TIMEOUT))
+            .map_err(|e| ConfigError::Invalid {
+                setting: "TLS",
+                reason: format!("cannot initialise the HTTP client: {e}"),
+            })?;
         let params = self.assertion_params();
         let tokens = TokenManager::new(http.clone(), self.key, params);
+        let mut retry = options.retry;
+        if let Some(n) = tuning.retry_max_attempts {
+            retry.max_attempts = n;
+        }
+        if let Some(d) = tuning.retry_base_delay {
+            retry.base_delay = d;
+        }
+        if let Some(d) = tuning.retry_max_delay {
+            retry.max_delay = d;
+        }
         let options = ClientOptions {
             max_concurrency: self.max_concurrency,
             content_language: self.content_language,
-            ..options
+            retry,
         };
         Ok(NetSuiteClient::new(http, tokens, self.endpoints, options))
     }
@@ -482,6 +558,13 @@ fn parse_bool(setting: &'static str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
+fn parse_u64(setting: &'static str, v: &str) -> Result<u64, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::Invalid {
+        setting,
+        reason: format!("{v:?} is not a whole number"),
+    })
+}
+
 fn parse_usize(setting: &'static str, v: &str) -> Result<usize, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::Invalid {
         setting,
@@ -493,8 +576,23 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().to_owned();
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
+            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            // Name the key of that line when it is a plain `key = value` (never the value: it may be secret).
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| {
+                    !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                });
+            match key {
+                Some(key) => format!("line {line}, `{key}`: {message}"),
+                None => format!("line {line}: {message}"),
+            }
         }
         None => message,
     }
@@ -517,6 +615,46 @@ mod tests {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn timeout_and_retry_knobs_come_from_the_environment_and_refuse_zero() {
+        let s = Settings::from_env(env(&[
+            ("NETSUITE_REQUEST_TIMEOUT_MS", "750"),
+            ("NETSUITE_RETRY_MAX_ATTEMPTS", "2"),
+            ("NETSUITE_RETRY_BASE_DELAY_MS", "10"),
+            ("NETSUITE_RETRY_MAX_DELAY_MS", "40"),
+        ]))
+        .unwrap();
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(
+            s.tuning().unwrap(),
+            ClientTuning {
+                request_timeout: Some(ms(750)),
+                retry_max_attempts: Some(2),
+                retry_base_delay: Some(ms(10)),
+                retry_max_delay: Some(ms(40)),
+            }
+        );
+        assert_eq!(
+            Settings::default().tuning().unwrap(),
+            ClientTuning::default()
+        );
+        for (var, value) in [
+            ("NETSUITE_REQUEST_TIMEOUT_MS", "0"),
+            ("NETSUITE_RETRY_MAX_ATTEMPTS", "0"),
+        ] {
+            let e = Settings::from_env(env(&[(var, value)]))
+                .unwrap()
+                .tuning()
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(var), "{e}");
+        }
+        let e = Settings::from_env(env(&[("NETSUITE_RETRY_BASE_DELAY_MS", "soon")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NETSUITE_RETRY_BASE_DELAY_MS"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::AuthError;
 use crate::catalog::governance::Governance;
 use crate::catalog::{Catalog, ToolContext, ToolError};
 use crate::netsuite::{NetSuiteClient, NetSuiteError};
@@ -99,6 +100,12 @@ impl NetSuiteServer {
             }
             Err(err) => {
                 tracing::info!(tool = name, elapsed_ms, error = %err, "tool call failed");
+                if !tool.is_read_only() && outcome_unknown(&err) {
+                    return Ok(text_error(format!(
+                        "{}\n{UNKNOWN_WRITE_WARNING}",
+                        describe_error(&err)
+                    )));
+                }
                 Ok(error_result(&err))
             }
         }
@@ -144,9 +151,11 @@ pub fn error_result(err: &ToolError) -> CallToolResult {
 /// The text of an error result.
 pub fn describe_error(err: &ToolError) -> String {
     match err {
-        ToolError::Argument { argument, message } => {
-            format!("Invalid argument `{argument}`: {message}")
-        }
+        ToolError::Argument { argument, message } => format!(
+            "Invalid argument `{}`: {}",
+            clip(argument, 100),
+            clip(message, MAX_ECHO_CHARS)
+        ),
         ToolError::Refused(message) => format!("Refused: {message}"),
         ToolError::NetSuite(NetSuiteError::Api(api)) => {
             let mut lines = vec![format!(
@@ -162,7 +171,7 @@ pub fn describe_error(err: &ToolError) -> String {
             }
             for d in &api.details {
                 if !d.detail.is_empty() {
-                    lines.push(format!("detail: {}", d.detail));
+                    lines.push(format!("detail: {}", clip(&d.detail, MAX_DETAIL_CHARS)));
                 }
                 if let Some(p) = &d.path {
                     lines.push(format!("path: {p}"));
@@ -180,6 +189,10 @@ pub fn describe_error(err: &ToolError) -> String {
             lines.push(format!("hint: {}", api.hint()));
             lines.join("\n")
         }
+        ToolError::NetSuite(NetSuiteError::Auth(e)) if auth_is_transient(e) => format!(
+            "Could not authenticate to NetSuite: {e}\nhint: NetSuite's token endpoint is unreachable or \
+             temporarily failing; nothing was sent to NetSuite. Try again shortly."
+        ),
         ToolError::NetSuite(NetSuiteError::Auth(e)) => format!(
             "Could not authenticate to NetSuite: {e}\nhint: the server's NetSuite credentials need fixing; \
              `netsuite-mcp doctor` checks them. Retrying will not help."
@@ -188,6 +201,50 @@ pub fn describe_error(err: &ToolError) -> String {
             format!("{e}\nhint: NetSuite could not be reached; try again shortly.")
         }
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
+    }
+}
+
+/// Longest argument error message: a huge argument is not echoed back whole into the model's context.
+const MAX_ECHO_CHARS: usize = 500;
+
+/// Longest NetSuite error detail passed on (NetSuite may quote a whole query back).
+const MAX_DETAIL_CHARS: usize = 2000;
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push_str("… (cut)");
+    out
+}
+
+/// Added to a failed write whose fate NetSuite did not tell.
+pub const UNKNOWN_WRITE_WARNING: &str = "warning: this call changes data, and NetSuite did not say whether it was \
+applied (it was sent once and not retried). Check first (get_record, list_records or run_suiteql) before calling it again.";
+
+/// Whether NetSuite may have run a request that failed: a server error, a broken or timed-out exchange, or a
+/// success answer that could not be read. Refusals (4xx) and failures before sending (auth) mean it did not.
+fn outcome_unknown(err: &ToolError) -> bool {
+    match err {
+        ToolError::NetSuite(NetSuiteError::Api(api)) => api.status >= 500,
+        ToolError::NetSuite(
+            NetSuiteError::Transport { .. } | NetSuiteError::BadResponse { .. },
+        ) => true,
+        _ => false,
+    }
+}
+
+/// A token request that failed for a reason that may pass: the endpoint was unreachable, timed out, was
+/// overloaded or failed with a server error. Refusals (4xx) mean the configuration is wrong.
+fn auth_is_transient(e: &AuthError) -> bool {
+    match e {
+        AuthError::Transport { .. } => true,
+        AuthError::Refused { status, .. } | AuthError::BadResponse { status, .. } => {
+            *status == 429 || *status >= 500
+        }
+        AuthError::Key(_) => false,
     }
 }
 

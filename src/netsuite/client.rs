@@ -192,9 +192,14 @@ pub struct NetSuiteClient {
 /// The reqwest client every part of the program shares: rustls, timeouts, no redirects (a redirect could
 /// carry the bearer token elsewhere).
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    http_client_with_timeout(REQUEST_TIMEOUT)
+}
+
+/// [`http_client`] with another whole-request timeout (`NETSUITE_REQUEST_TIMEOUT_MS`).
+pub fn http_client_with_timeout(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("netsuite-mcp/", env!("CARGO_PKG_VERSION")))
         .build()

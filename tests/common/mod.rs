@@ -110,9 +110,19 @@ pub fn client_for(settings: Settings) -> NetSuiteClient {
         .unwrap()
 }
 
+/// The binary under test: `NETSUITE_MCP_BIN` when set (several worktrees sharing one `CARGO_TARGET_DIR`
+/// overwrite each other's `target/debug/netsuite-mcp`; point this at your own `target/debug/deps/netsuite_mcp-*`),
+/// else the one cargo built for this test.
+pub fn bin() -> String {
+    std::env::var("NETSUITE_MCP_BIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_netsuite-mcp").to_owned())
+}
+
 /// Runs the real binary with exactly `env` (plus PATH) and returns its output.
 pub async fn run_bin(args: &[&str], env: &[(String, String)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_netsuite-mcp"));
+    let mut cmd = tokio::process::Command::new(bin());
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());

@@ -1,4 +1,8 @@
 //! Drives the real `netsuite-mcp serve` binary through rmcp's client over stdio, against a sandbox.
+//!
+//! Every server runs with `RUST_LOG=trace` unless a test says otherwise, and [`Mcp::close`] asserts that
+//! nothing secret (private key, assertion, access token, HTTP bearer) appears in its stderr or in any tool
+//! result it returned: the whole MCP suite doubles as the secrets check.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::process::Stdio;
@@ -18,6 +22,12 @@ use super::common::TestAccount;
 pub struct Mcp {
     pub client: RunningService<RoleClient, ()>,
     stderr: Arc<Mutex<String>>,
+    /// Every text the server returned to the client (results and protocol errors).
+    returned: Arc<Mutex<String>>,
+    /// Secret values given to the server; none may come back out.
+    secrets: Vec<String>,
+    /// The server's process id.
+    pub pid: Option<u32>,
 }
 
 /// Spawns `netsuite-mcp serve ARGS` with the account's environment plus `env`, stderr captured.
@@ -29,13 +39,13 @@ pub async fn spawn(account: &TestAccount, args: &[&str], env: &[(&str, &str)]) -
 
 /// Spawns `netsuite-mcp serve ARGS` with exactly `env` (plus PATH).
 pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_netsuite-mcp"));
+    let mut cmd = tokio::process::Command::new(super::common::bin());
     cmd.arg("serve")
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     if !env.iter().any(|(k, _)| k == "RUST_LOG") {
-        cmd.env("RUST_LOG", "info");
+        cmd.env("RUST_LOG", "trace");
     }
     for (k, v) in env {
         cmd.env(k, v);
@@ -44,6 +54,12 @@ pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn netsuite-mcp serve");
+    let pid = transport.id();
+    let secrets = env
+        .iter()
+        .filter(|(k, _)| k == "NETSUITE_PRIVATE_KEY" || k == "NETSUITE_MCP_HTTP_TOKEN")
+        .map(|(_, v)| v.clone())
+        .collect();
     let captured = Arc::new(Mutex::new(String::new()));
     if let Some(mut stderr) = stderr {
         let sink = Arc::clone(&captured);
@@ -63,6 +79,9 @@ pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
     Mcp {
         client,
         stderr: captured,
+        returned: Arc::default(),
+        secrets,
+        pid,
     }
 }
 
@@ -84,9 +103,16 @@ impl Mcp {
         let Value::Object(args) = args else {
             panic!("arguments must be an object")
         };
-        self.client
+        let result = self
+            .client
             .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(args))
-            .await
+            .await;
+        let seen = match &result {
+            Ok(r) => format!("{}\n{:?}\n", text_of(r), r.structured_content),
+            Err(e) => format!("{e}\n"),
+        };
+        self.returned.lock().unwrap().push_str(&seen);
+        result
     }
 
     /// Calls a tool that must succeed and returns its structured content.
@@ -117,13 +143,30 @@ impl Mcp {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Closes stdin, waits for the process to exit, and returns its stderr.
+    /// Everything the server returned so far, as text.
+    pub fn returned(&self) -> String {
+        self.returned.lock().unwrap().clone()
+    }
+
+    /// Closes stdin, waits for the process to exit, asserts that no secret appears in its stderr or in what
+    /// it returned, and returns its stderr.
     pub async fn close(self) -> String {
-        let Mcp { client, stderr } = self;
+        let Mcp {
+            client,
+            stderr,
+            returned,
+            secrets,
+            pid: _,
+        } = self;
         let _ = client.cancel().await;
         // Let the reader task drain the pipe.
         tokio::time::sleep(Duration::from_millis(200)).await;
-        stderr.lock().unwrap().clone()
+        let stderr = stderr.lock().unwrap().clone();
+        let returned = returned.lock().unwrap().clone();
+        for output in [&stderr, &returned] {
+            assert_no_secrets(output, &secrets);
+        }
+        stderr
     }
 }
 
@@ -145,4 +188,38 @@ pub async fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> boo
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     cond()
+}
+
+/// Asserts that `output` holds no line of a secret (PEM bodies are checked line by line), nothing JWT-shaped
+/// (assertions and NetSuite access tokens start with `eyJ`), and no bearer or assertion field.
+pub fn assert_no_secrets(output: &str, secrets: &[String]) {
+    for secret in secrets {
+        for part in secret
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+        {
+            assert!(
+                !output.contains(part),
+                "secret material leaked into captured output"
+            );
+        }
+    }
+    for marker in ["eyJ", "Bearer ey", "client_assertion="] {
+        assert!(
+            !output.contains(marker),
+            "{marker:?} (a token or assertion) leaked into captured output:\n{}",
+            context(output, marker)
+        );
+    }
+}
+
+fn context(output: &str, marker: &str) -> String {
+    let at = output.find(marker).unwrap_or(0);
+    let start = output[..at]
+        .char_indices()
+        .rev()
+        .nth(200)
+        .map_or(0, |(i, _)| i);
+    output[start..].chars().take(400).collect()
 }
