@@ -165,17 +165,24 @@ async fn http_server(
     account: &common::TestAccount,
     dir: &Path,
 ) -> (String, NetSuiteServer, tokio::task::JoinHandle<()>) {
+    http_server_with(account, dir, false).await
+}
+
+async fn http_server_with(
+    account: &common::TestAccount,
+    dir: &Path,
+    stateless: bool,
+) -> (String, NetSuiteServer, tokio::task::JoinHandle<()>) {
     let mut settings = account.settings();
     settings.tools_dir = Some(dir.to_owned());
     settings.tools_poll_ms = Some(100);
     let server = netsuite_mcp::commands::serve::build(&settings).unwrap();
     let factory = server.clone();
-    let http = HttpServer::bind(
-        move || Ok(factory.clone()),
-        HttpOptions::new("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let mut options = HttpOptions::new("127.0.0.1:0".parse().unwrap());
+    options.stateless = stateless;
+    let http = HttpServer::bind(move || Ok(factory.clone()), options)
+        .await
+        .unwrap();
     let url = format!("http://{}/mcp", http.local_addr());
     let task = tokio::spawn(async move {
         let _ = http.run(std::future::pending()).await;
@@ -285,5 +292,63 @@ async fn a_2026_client_hears_about_changes_on_its_subscription() {
         "an ended subscription is dropped"
     );
     client.cancel().await.unwrap();
+    task.abort();
+}
+
+#[tokio::test]
+async fn stateless_http_clients_see_changes_when_they_list_again_and_leave_no_listeners_behind() {
+    let account = common::start(Algorithm::ES256).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, server, task) = http_server_with(&account, dir.path(), true).await;
+    let _watch = server.watch_tools_dir().expect("watching");
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (client, _) = legacy_client(&url).await;
+        assert!(
+            !client
+                .list_all_tools()
+                .await
+                .unwrap()
+                .iter()
+                .any(|t| t.name == "zeta")
+        );
+        clients.push(client);
+    }
+    write(
+        dir.path(),
+        "zeta.toml",
+        &tool_file("zeta", "A tool stateless clients find by listing."),
+    );
+    let client = &clients[0];
+    let mut listed = false;
+    for _ in 0..150 {
+        // A fresh client: no cached list.
+        let (fresh, _) = legacy_client(&url).await;
+        listed = fresh
+            .list_all_tools()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.name == "zeta");
+        fresh.cancel().await.unwrap();
+        if listed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(listed, "the new tool is listed");
+    let r = client
+        .call_tool(CallToolRequestParams::new("zeta"))
+        .await
+        .unwrap();
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    assert!(
+        server.listeners().len() <= 1,
+        "one-shot stateless exchanges are not kept: {}",
+        server.listeners().len()
+    );
+    for c in clients {
+        c.cancel().await.unwrap();
+    }
     task.abort();
 }
