@@ -352,3 +352,19 @@ async fn stateless_http_clients_see_changes_when_they_list_again_and_leave_no_li
     }
     task.abort();
 }
+
+#[tokio::test]
+async fn a_poll_interval_out_of_range_is_a_configuration_error() {
+    let account = common::start(Algorithm::ES256).await;
+    for bad in ["10", "86400001", "soon"] {
+        let mut env = account.env();
+        env.push(("NETSUITE_MCP_TOOLS_POLL_MS".into(), bad.into()));
+        let out = common::run_bin(&["serve"], &env).await;
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = common::text(&out.stderr);
+        assert!(
+            stderr.contains("NETSUITE_MCP_TOOLS_POLL_MS"),
+            "{bad}: {stderr}"
+        );
+    }
+}

@@ -31,8 +31,10 @@ use crate::netsuite::NetSuiteClient;
 pub const DEFAULT_TOOLS_DIR: &str = "tools";
 /// How often the tools directory is checked for changes by default.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// The shortest poll interval accepted (0 turns watching off).
+/// The shortest poll interval accepted in settings (0 turns watching off).
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The longest poll interval accepted in settings (longer ones are used as this one through the Rust API).
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Why a server could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -94,12 +96,13 @@ impl ServerBuilder {
             None => Some(PathBuf::from(DEFAULT_TOOLS_DIR)).filter(|d| d.is_dir()),
         };
         match settings.tools_poll_ms.map(Duration::from_millis) {
-            Some(d) if !d.is_zero() && d < MIN_POLL_INTERVAL => {
+            Some(d) if !d.is_zero() && !(MIN_POLL_INTERVAL..=MAX_POLL_INTERVAL).contains(&d) => {
                 self.errors.push(BuildError::Config(ConfigError::Invalid {
                     setting: "NETSUITE_MCP_TOOLS_POLL_MS",
                     reason: format!(
-                        "must be 0 (no hot reload) or at least {} ms",
-                        MIN_POLL_INTERVAL.as_millis()
+                        "must be 0 (no hot reload) or from {} to {} ms",
+                        MIN_POLL_INTERVAL.as_millis(),
+                        MAX_POLL_INTERVAL.as_millis()
                     ),
                 }));
             }
