@@ -47,6 +47,8 @@ to continue. Prefer selecting only the columns you need.
 5. Writes (create_record, update_record, upsert_record, delete_record, call_restlet) change the user's live business \
 data: state what you are about to change and get the user's agreement first. Tools this server's configuration \
 disables are not listed and are refused.
+6. Other tools you may see are custom tools made for this account, each doing one job (a fixed query or a \
+RESTlet): when one fits, prefer it over writing SuiteQL. The tool list can change while you work.
 Errors come back as tool results with NetSuite's status, error code, detail and a hint on what to do next.";
 
 /// The MCP server over one NetSuite client. Clones share the catalog and the registry of connected clients (the
