@@ -93,7 +93,8 @@ impl NetSuiteServer {
     }
 
     /// Starts watching the tools directory (inside a tokio runtime); changes are applied and announced until the
-    /// returned [`Watcher`] is dropped. `None` without a tools directory or with a zero poll interval.
+    /// returned [`Watcher`] is dropped. `None` without a tools directory or with a zero poll interval. Call it
+    /// once per server (clones share the catalog, so one watcher serves them all).
     pub fn watch_tools_dir(&self) -> Option<Watcher> {
         let tools = self.tools_dir.as_deref()?;
         if tools.poll.is_zero() {
