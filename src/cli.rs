@@ -131,6 +131,10 @@ pub struct GovernanceArgs {
     /// Directory of custom tool files [env: NETSUITE_MCP_TOOLS_DIR].
     #[arg(long, value_name = "DIR")]
     pub tools_dir: Option<PathBuf>,
+    /// Milliseconds between checks of the tools directory for changes, default 1000; 0 turns hot reload off
+    /// [env: NETSUITE_MCP_TOOLS_POLL_MS].
+    #[arg(long, value_name = "MS")]
+    pub tools_poll_ms: Option<u64>,
     /// Character budget of one tool result, default 50000 [env: NETSUITE_MCP_MAX_RESULT_CHARS].
     #[arg(long, value_name = "N")]
     pub max_result_chars: Option<usize>,
@@ -146,6 +150,7 @@ impl GovernanceArgs {
             tools: list(&self.tools),
             exclude_tools: list(&self.exclude_tools),
             tools_dir: self.tools_dir.clone(),
+            tools_poll_ms: self.tools_poll_ms,
             max_result_chars: self.max_result_chars,
             ..Settings::default()
         }

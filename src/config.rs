@@ -74,6 +74,9 @@ pub struct Settings {
     pub exclude_tools: Option<ListSetting>,
     pub record_types: Option<ListSetting>,
     pub tools_dir: Option<PathBuf>,
+    /// Milliseconds between checks of the tools directory for changes; 0 turns hot reload off
+    /// (`NETSUITE_MCP_TOOLS_POLL_MS`).
+    pub tools_poll_ms: Option<u64>,
     pub http_token: Option<SecretString>,
     pub allowed_hosts: Option<ListSetting>,
     /// File holding the HTTP bearer token (`NETSUITE_MCP_HTTP_TOKEN_FILE`), e.g. a mounted secret.
@@ -126,6 +129,7 @@ impl Settings {
             exclude_tools,
             record_types,
             tools_dir,
+            tools_poll_ms,
             http_token,
             allowed_hosts,
             http_token_file,
@@ -175,6 +179,9 @@ impl Settings {
             exclude_tools: list("NETSUITE_MCP_EXCLUDE_TOOLS"),
             record_types: list("NETSUITE_MCP_RECORD_TYPES"),
             tools_dir: get("NETSUITE_MCP_TOOLS_DIR").map(PathBuf::from),
+            tools_poll_ms: get("NETSUITE_MCP_TOOLS_POLL_MS")
+                .map(|v| parse_usize("NETSUITE_MCP_TOOLS_POLL_MS", &v).map(|n| n as u64))
+                .transpose()?,
             http_token: get("NETSUITE_MCP_HTTP_TOKEN").map(SecretString::from),
             allowed_hosts: list("NETSUITE_MCP_ALLOWED_HOSTS"),
             http_token_file: get("NETSUITE_MCP_HTTP_TOKEN_FILE").map(PathBuf::from),

@@ -4,8 +4,10 @@
 
 pub mod args;
 pub mod budget;
+pub mod custom;
 pub mod docs;
 pub mod governance;
+pub mod live;
 pub mod metadata;
 pub mod portable;
 pub mod records;
@@ -164,8 +166,7 @@ impl CatalogTool {
             .unwrap_or_else(|e| unreachable!("input schema of {name}: {e}")))
         .clone();
         portable::make_portable(&mut input_schema, portable::Side::Input);
-        let mut output_schema = (*schema_for_output::<O>()).clone();
-        portable::make_portable(&mut output_schema, portable::Side::Output);
+        let output_schema = output_schema_of::<O>();
         let mut tool = Tool::new(name, description, input_schema)
             .with_raw_output_schema(Arc::new(output_schema));
         tool.title = annotations.title.clone();
@@ -176,12 +177,7 @@ impl CatalogTool {
             Box::pin(async move {
                 let input: I = parse_args(args)?;
                 let output = f(ctx, input).await?;
-                serde_json::to_value(output).map_err(|e| {
-                    ToolError::NetSuite(NetSuiteError::BadResponse {
-                        status: 200,
-                        reason: format!("cannot serialize the result: {e}"),
-                    })
-                })
+                to_structured(&output)
             })
         });
         Self::new(tool, toolset, handler)
@@ -204,6 +200,23 @@ impl CatalogTool {
     pub fn call(&self, ctx: ToolContext, args: JsonObject) -> ToolFuture {
         (self.handler)(ctx, args)
     }
+}
+
+/// The portable output schema of a result type.
+pub fn output_schema_of<O: JsonSchema + 'static>() -> JsonObject {
+    let mut schema = (*schema_for_output::<O>()).clone();
+    portable::make_portable(&mut schema, portable::Side::Output);
+    schema
+}
+
+/// A result as structured content.
+pub fn to_structured<O: Serialize>(output: &O) -> Result<Value, ToolError> {
+    serde_json::to_value(output).map_err(|e| {
+        ToolError::NetSuite(NetSuiteError::BadResponse {
+            status: 200,
+            reason: format!("cannot serialize the result: {e}"),
+        })
+    })
 }
 
 /// All tools a server knows, in a stable order.

@@ -1,6 +1,7 @@
 //! `call_restlet` (toolset `restlets`, off by default).
 
 use reqwest::Method;
+use rmcp::model::JsonObject;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -113,20 +114,40 @@ pub fn call_restlet() -> CatalogTool {
                 ));
             }
             let params = params(input.params)?;
-            let response = ctx
-                .client
-                .call_restlet(
-                    &input.script,
-                    &input.deploy,
-                    method,
-                    &params,
-                    input.body.as_ref(),
-                )
-                .await?;
-            Ok(CallRestletResult {
-                status: response.status,
-                body: response.body,
-            })
+            send(
+                &ctx,
+                &input.script,
+                &input.deploy,
+                method,
+                &params,
+                input.body.as_ref(),
+            )
+            .await
         },
     )
+}
+
+/// Sends one RESTlet request; `call_restlet` and every custom RESTlet tool go through here. The script and
+/// deployment must already be checked ids.
+pub async fn send(
+    ctx: &ToolContext,
+    script: &str,
+    deploy: &str,
+    method: Method,
+    query: &[(String, String)],
+    body: Option<&Value>,
+) -> Result<CallRestletResult, ToolError> {
+    let response = ctx
+        .client
+        .call_restlet(script, deploy, method, query, body)
+        .await?;
+    Ok(CallRestletResult {
+        status: response.status,
+        body: response.body,
+    })
+}
+
+/// The output schema of every RESTlet tool (portable).
+pub fn output_schema() -> JsonObject {
+    super::output_schema_of::<CallRestletResult>()
 }

@@ -1,5 +1,6 @@
 //! `run_suiteql`, and the result shape that custom SuiteQL tools share.
 
+use rmcp::model::JsonObject;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -113,13 +114,27 @@ pub fn run_suiteql() -> CatalogTool {
                     "must not be empty; e.g. SELECT id FROM customer",
                 ));
             }
-            let window = ctx
-                .client
-                .suiteql(&input.query, input.offset, limit)
-                .await?;
-            Ok(shape(window, input.offset, ctx.max_result_chars))
+            run(&ctx, &input.query, input.offset, limit).await
         },
     )
+}
+
+/// Runs `query` for the rows `offset..offset + limit` (any offset; aligned to NetSuite's paging by the client)
+/// and shapes them into a [`SuiteQlResult`] cut to the context's character budget. `run_suiteql` and every
+/// custom SuiteQL tool go through here.
+pub async fn run(
+    ctx: &ToolContext,
+    query: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<SuiteQlResult, ToolError> {
+    let window = ctx.client.suiteql(query, offset, limit).await?;
+    Ok(shape(window, offset, ctx.max_result_chars))
+}
+
+/// The output schema of every SuiteQL tool (portable).
+pub fn output_schema() -> JsonObject {
+    super::output_schema_of::<SuiteQlResult>()
 }
 
 #[cfg(test)]

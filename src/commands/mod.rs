@@ -25,6 +25,9 @@ pub enum CommandError {
     NetSuite(#[from] NetSuiteError),
     #[error(transparent)]
     Cert(#[from] CertError),
+    /// Tools registered in code clash (a programming error of the embedding application).
+    #[error("{0}")]
+    Tools(String),
     #[error("{0}")]
     Io(String),
     /// Checks ran and at least one failed (the report was printed already).
@@ -36,7 +39,7 @@ impl CommandError {
     /// 2 for usage and configuration errors, 1 for failures at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) => 2,
+            CommandError::Config(_) | CommandError::Tools(_) => 2,
             _ => 1,
         }
     }
@@ -71,4 +74,13 @@ pub fn load_settings(
     flags: Settings,
 ) -> Result<Settings, ConfigError> {
     Settings::load(config, profile, flags, |k| std::env::var(k).ok())
+}
+
+impl From<crate::server::BuildError> for CommandError {
+    fn from(e: crate::server::BuildError) -> Self {
+        match e {
+            crate::server::BuildError::Config(c) => CommandError::Config(c),
+            other => CommandError::Tools(other.to_string()),
+        }
+    }
 }

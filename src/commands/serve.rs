@@ -3,8 +3,6 @@
 use std::net::SocketAddr;
 
 use super::CommandError;
-use crate::catalog::Catalog;
-use crate::catalog::governance::Governance;
 use crate::config::Settings;
 use crate::netsuite::ClientOptions;
 use crate::sandbox::local::start_with_generated_credentials;
@@ -43,6 +41,8 @@ fn http_options(
 }
 
 async fn serve_on(server: NetSuiteServer, http: Option<HttpOptions>) -> Result<(), CommandError> {
+    // Hot reload of the tools directory for as long as the server runs.
+    let _watcher = server.watch_tools_dir();
     let Some(options) = http else {
         return crate::transport::stdio::serve(server).await;
     };
@@ -105,11 +105,10 @@ pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(),
     result
 }
 
-/// The server for `settings`: governance is checked before the key is loaded, so that configuration
-/// mistakes are reported first.
+/// The server for `settings`: built-in tools plus the tools directory. Governance is checked before the key is
+/// loaded, so that configuration mistakes are reported first.
 pub fn build(settings: &Settings) -> Result<NetSuiteServer, CommandError> {
-    let catalog = Catalog::builtin();
-    let governance = Governance::from_settings(settings, &catalog)?;
+    let prepared = NetSuiteServer::builder().settings(settings).prepare()?;
     let client = settings.netsuite()?.into_client(ClientOptions::default())?;
-    Ok(NetSuiteServer::new(client, catalog, governance))
+    Ok(prepared.build(client))
 }

@@ -5,18 +5,17 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::CommandError;
-use crate::catalog::Catalog;
 use crate::catalog::docs::{annotation_summary, first_sentence};
-use crate::catalog::governance::Governance;
 use crate::config::{ConfigError, Settings};
 use crate::custom;
-use crate::server::visible_tools;
+use crate::server::NetSuiteServer;
 
 /// The tools `serve` would expose with `settings`: a table, or JSON definitions with their toolset.
 pub fn list(settings: &Settings, as_json: bool) -> Result<String, CommandError> {
-    let catalog = Catalog::builtin();
-    let governance = Governance::from_settings(settings, &catalog)?;
-    let tools = visible_tools(&catalog, &governance);
+    let prepared = NetSuiteServer::builder().settings(settings).prepare()?;
+    let catalog = prepared.catalog();
+    let governance = prepared.governance();
+    let tools = prepared.visible_tools();
     let toolset = |name: &str| {
         catalog
             .get(name)
@@ -59,7 +58,7 @@ pub fn list(settings: &Settings, as_json: bool) -> Result<String, CommandError> 
 }
 
 /// Directory used when neither the command line nor the settings name one.
-pub const DEFAULT_TOOLS_DIR: &str = "tools";
+pub const DEFAULT_TOOLS_DIR: &str = crate::server::builder::DEFAULT_TOOLS_DIR;
 
 /// The tools directory: `arg`, else the `tools_dir` setting (`NETSUITE_MCP_TOOLS_DIR`), else `./tools`.
 pub fn tools_dir(arg: Option<&Path>, settings: &Settings) -> PathBuf {

@@ -13,6 +13,7 @@ mod schema;
 mod spec;
 mod template;
 mod value;
+mod watch;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -32,6 +33,7 @@ pub use spec::{
 };
 pub use template::{Placeholder, Template, TemplateIssue};
 pub use value::{MAX_JSON_STRING_BYTES, MAX_SQL_STRING_BYTES};
+pub use watch::DirState;
 
 use value::Target;
 

@@ -2,7 +2,9 @@
 //! settings that point netsuite-mcp at it.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Output;
+use std::sync::OnceLock;
 
 use netsuite_mcp::auth::Algorithm;
 use netsuite_mcp::cert::{CertOptions, generate};
@@ -120,10 +122,23 @@ pub fn bin() -> String {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_netsuite-mcp").to_owned())
 }
 
-/// Runs the real binary with exactly `env` (plus PATH) and returns its output.
+/// An empty working directory for the binary, so that the repository's `tools/` (the default tools directory)
+/// does not add custom tools to tests that are not about them.
+pub fn neutral_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
+/// Runs the real binary with exactly `env` (plus PATH) in [`neutral_dir`] and returns its output.
 pub async fn run_bin(args: &[&str], env: &[(String, String)]) -> Output {
+    run_bin_in(neutral_dir(), args, env).await
+}
+
+/// [`run_bin`] in `cwd`.
+pub async fn run_bin_in(cwd: &Path, args: &[&str], env: &[(String, String)]) -> Output {
     let mut cmd = tokio::process::Command::new(bin());
     cmd.args(args)
+        .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {

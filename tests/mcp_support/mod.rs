@@ -5,22 +5,37 @@
 //! result it returned: the whole MCP suite doubles as the secrets check.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
-use rmcp::service::RunningService;
+use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceError, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceError, ServiceExt};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
-use super::common::TestAccount;
+use super::common::{TestAccount, neutral_dir};
+
+/// A client handler that counts `notifications/tools/list_changed`.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub tool_list_changed: Arc<AtomicUsize>,
+}
+
+impl ClientHandler for Recorder {
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.tool_list_changed.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 /// A running server process and a connected MCP client.
 pub struct Mcp {
-    pub client: RunningService<RoleClient, ()>,
+    pub client: RunningService<RoleClient, Recorder>,
+    recorder: Recorder,
     stderr: Arc<Mutex<String>>,
     /// Every text the server returned to the client (results and protocol errors).
     returned: Arc<Mutex<String>>,
@@ -32,16 +47,31 @@ pub struct Mcp {
 
 /// Spawns `netsuite-mcp serve ARGS` with the account's environment plus `env`, stderr captured.
 pub async fn spawn(account: &TestAccount, args: &[&str], env: &[(&str, &str)]) -> Mcp {
-    let mut vars = account.env();
-    vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    spawn_with_env(args, &vars).await
+    spawn_in(neutral_dir(), account, args, env).await
 }
 
-/// Spawns `netsuite-mcp serve ARGS` with exactly `env` (plus PATH).
+/// [`spawn`] with `cwd` as the working directory (where `./tools` is looked for).
+pub async fn spawn_in(
+    cwd: &Path,
+    account: &TestAccount,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Mcp {
+    let mut vars = account.env();
+    vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    spawn_with_env_in(cwd, args, &vars).await
+}
+
+/// Spawns `netsuite-mcp serve ARGS` with exactly `env` (plus PATH), in a directory without `tools/`.
 pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
+    spawn_with_env_in(neutral_dir(), args, env).await
+}
+
+async fn spawn_with_env_in(cwd: &Path, args: &[&str], env: &[(String, String)]) -> Mcp {
     let mut cmd = tokio::process::Command::new(super::common::bin());
     cmd.arg("serve")
         .args(args)
+        .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
     if !env.iter().any(|(k, _)| k == "RUST_LOG") {
@@ -75,9 +105,15 @@ pub async fn spawn_with_env(args: &[&str], env: &[(String, String)]) -> Mcp {
             }
         });
     }
-    let client = ().serve(transport).await.expect("MCP handshake with netsuite-mcp");
+    let recorder = Recorder::default();
+    let client = recorder
+        .clone()
+        .serve(transport)
+        .await
+        .expect("MCP handshake with netsuite-mcp");
     Mcp {
         client,
+        recorder,
         stderr: captured,
         returned: Arc::default(),
         secrets,
@@ -138,6 +174,11 @@ impl Mcp {
         text_of(&r)
     }
 
+    /// How many `notifications/tools/list_changed` the client received.
+    pub fn tool_list_changes(&self) -> usize {
+        self.recorder.tool_list_changed.load(Ordering::SeqCst)
+    }
+
     /// What the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
@@ -156,7 +197,7 @@ impl Mcp {
             stderr,
             returned,
             secrets,
-            pid: _,
+            ..
         } = self;
         let _ = client.cancel().await;
         // Let the reader task drain the pipe.

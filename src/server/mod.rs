@@ -1,22 +1,35 @@
 //! The MCP server: tool list, dispatch, instructions, and the one place that turns failures into `isError`
 //! results. Only malformed protocol requests (e.g. an unknown tool name) become JSON-RPC errors.
+//!
+//! The tool list can change while the server runs (custom tool files, see [`reload`]); the server declares
+//! `tools.listChanged` and tells every connected client (see [`listeners`]).
+
+pub mod builder;
+pub mod listeners;
+pub mod reload;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    SubscriptionFilter, Tool,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::AuthError;
 use crate::catalog::governance::Governance;
+use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, ToolContext, ToolError};
 use crate::netsuite::{NetSuiteClient, NetSuiteError};
+
+pub use builder::{BuildError, PreparedServer, ServerBuilder};
+pub use listeners::Listeners;
+pub use reload::Watcher;
 
 /// What the server tells the assistant about working with it.
 pub const INSTRUCTIONS: &str = "\
@@ -35,31 +48,80 @@ to continue. Prefer selecting only the columns you need.
 5. Writes (create_record, update_record, upsert_record, delete_record, call_restlet) change the user's live business \
 data: state what you are about to change and get the user's agreement first. Tools this server's configuration \
 disables are not listed and are refused.
+6. Other tools you may see are custom tools made for this account, each doing one job (a fixed query or a \
+RESTlet): when one fits, prefer it over writing SuiteQL. The tool list can change while you work.
 Errors come back as tool results with NetSuite's status, error code, detail and a hint on what to do next.";
 
-/// The MCP server over one NetSuite client.
+/// The MCP server over one NetSuite client. Clones share the catalog and the registry of connected clients (the
+/// HTTP transport makes one clone per session).
 #[derive(Clone)]
 pub struct NetSuiteServer {
-    catalog: Arc<Catalog>,
+    catalog: Arc<LiveCatalog>,
     ctx: ToolContext,
+    listeners: Listeners,
+    tools_dir: Option<Arc<reload::ToolsDir>>,
 }
 
 impl NetSuiteServer {
+    /// A server with exactly the tools of `catalog` (no tools directory).
     pub fn new(client: NetSuiteClient, catalog: Catalog, governance: Governance) -> Self {
         let max_result_chars = governance.max_result_chars;
         Self {
-            catalog: Arc::new(catalog),
+            catalog: Arc::new(LiveCatalog::new(catalog)),
             ctx: ToolContext {
                 client,
                 governance: Arc::new(governance),
                 max_result_chars,
             },
+            listeners: Listeners::default(),
+            tools_dir: None,
         }
+    }
+
+    /// Builds a server from the built-in tools plus tools registered in Rust and a tools directory.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::new()
     }
 
     /// The tools this server exposes, as listed to clients.
     pub fn visible_tools(&self) -> Vec<Tool> {
-        visible_tools(&self.catalog, &self.ctx.governance)
+        visible_tools(&self.catalog.snapshot(), &self.ctx.governance)
+    }
+
+    /// The clients told when the tool list changes.
+    pub fn listeners(&self) -> &Listeners {
+        &self.listeners
+    }
+
+    /// Starts watching the tools directory (inside a tokio runtime); changes are applied and announced until the
+    /// returned [`Watcher`] is dropped. `None` without a tools directory or with a zero poll interval. Call it
+    /// once per server (clones share the catalog, so one watcher serves them all).
+    pub fn watch_tools_dir(&self) -> Option<Watcher> {
+        let tools = self.tools_dir.as_deref()?;
+        if tools.poll.is_zero() {
+            return None;
+        }
+        tracing::info!(dir = %tools.dir.display(), poll_ms = tools.poll.as_millis() as u64, "watching the tools directory");
+        Some(reload::spawn(
+            tools.clone(),
+            Arc::clone(&self.catalog),
+            self.listeners.clone(),
+        ))
+    }
+
+    /// Reloads the tools directory now and announces a change; says whether the tool definitions changed.
+    pub async fn reload_tools(&self) -> bool {
+        let Some(tools) = self.tools_dir.as_deref() else {
+            return false;
+        };
+        let (live, dir) = (Arc::clone(&self.catalog), tools.dir.clone());
+        let changed = tokio::task::spawn_blocking(move || reload::load_custom(&live, &dir))
+            .await
+            .unwrap_or(false);
+        if changed {
+            self.listeners.notify_tool_list_changed().await;
+        }
+        changed
     }
 
     /// Runs a tool by name. `Err` only for a name no tool has; every other failure is an `isError` result.
@@ -70,7 +132,8 @@ impl NetSuiteServer {
         arguments: Option<JsonObject>,
         ct: CancellationToken,
     ) -> Result<CallToolResult, McpError> {
-        let Some(tool) = self.catalog.get(name) else {
+        let catalog = self.catalog.snapshot();
+        let Some(tool) = catalog.get(name) else {
             return Err(McpError::invalid_params(
                 format!("unknown tool {name:?}"),
                 None,
@@ -250,12 +313,16 @@ fn auth_is_transient(e: &AuthError) -> bool {
 
 impl ServerHandler for NetSuiteServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("netsuite-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("NetSuite"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("netsuite-mcp", env!("CARGO_PKG_VERSION")).with_title("NetSuite"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -264,6 +331,28 @@ impl ServerHandler for NetSuiteServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(self.visible_tools()))
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.listeners.add_session(context.peer);
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        _requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(SubscriptionFilter::builder().tools_list_changed().build())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        if context.accepted().tools_list_changed == Some(true) {
+            let id = self.listeners.add_subscription(context.sink().clone());
+            context.cancelled().await;
+            self.listeners.remove(id);
+        } else {
+            context.cancelled().await;
+        }
+        Ok(())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

@@ -1,0 +1,218 @@
+//! Building a server: the built-in tools, tools registered in Rust, the tools directory, and governance.
+//!
+//! ```no_run
+//! # async fn demo(client: netsuite_mcp::netsuite::NetSuiteClient, my_tool: netsuite_mcp::catalog::CatalogTool)
+//! # -> Result<(), Box<dyn std::error::Error>> {
+//! use netsuite_mcp::server::NetSuiteServer;
+//! let server = NetSuiteServer::builder()
+//!     .tool(my_tool)                 // e.g. made with CatalogTool::typed
+//!     .tools_dir("tools")            // custom tool files, reloaded while serving
+//!     .build(client)?;
+//! let _watch = server.watch_tools_dir(); // hot reload; stops when dropped
+//! netsuite_mcp::transport::stdio::serve(server).await?;
+//! # Ok(()) }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::NetSuiteServer;
+use super::listeners::Listeners;
+use super::reload::{ToolsDir, load_custom};
+use crate::catalog::governance::Governance;
+use crate::catalog::live::LiveCatalog;
+use crate::catalog::{Catalog, CatalogTool, TOOLSETS, ToolContext};
+use crate::config::{ConfigError, Settings};
+use crate::custom::DirState;
+use crate::netsuite::NetSuiteClient;
+
+/// Directory of custom tool files used when none is configured, if it exists.
+pub const DEFAULT_TOOLS_DIR: &str = "tools";
+/// How often the tools directory is checked for changes by default.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// The shortest poll interval accepted in settings (0 turns watching off).
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The longest poll interval accepted in settings (longer ones are used as this one through the Rust API).
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Why a server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A setting is invalid (governance, poll interval, …).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Two tools registered in code share a name, or one takes a built-in name.
+    #[error("cannot register tool {name:?}: {reason}")]
+    Tool { name: String, reason: String },
+}
+
+enum GovernanceSource {
+    Given(Governance),
+    Settings(Box<Settings>),
+}
+
+/// Collects the parts of a [`NetSuiteServer`]; see the module documentation.
+pub struct ServerBuilder {
+    catalog: Catalog,
+    errors: Vec<BuildError>,
+    governance: GovernanceSource,
+    tools_dir: Option<PathBuf>,
+    poll: Duration,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        Self {
+            catalog: Catalog::builtin(),
+            errors: Vec::new(),
+            governance: GovernanceSource::Given(Governance::default()),
+            tools_dir: None,
+            poll: DEFAULT_POLL_INTERVAL,
+        }
+    }
+}
+
+/// Everything a server needs except the NetSuite client: checked, so configuration mistakes are reported before
+/// credentials are loaded.
+pub struct PreparedServer {
+    catalog: Arc<LiveCatalog>,
+    governance: Governance,
+    tools_dir: Option<ToolsDir>,
+}
+
+impl ServerBuilder {
+    /// The built-in tools, default governance, no tools directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes governance (toolsets, include/exclude lists, read-only mode, record types, result budget), the tools
+    /// directory and its poll interval from `settings`. Unset `tools_dir` means `./tools` when it exists.
+    pub fn settings(mut self, settings: &Settings) -> Self {
+        self.governance = GovernanceSource::Settings(Box::new(settings.clone()));
+        self.tools_dir = match &settings.tools_dir {
+            Some(dir) => Some(dir.clone()),
+            None => Some(PathBuf::from(DEFAULT_TOOLS_DIR)).filter(|d| d.is_dir()),
+        };
+        match settings.tools_poll_ms.map(Duration::from_millis) {
+            Some(d) if !d.is_zero() && !(MIN_POLL_INTERVAL..=MAX_POLL_INTERVAL).contains(&d) => {
+                self.errors.push(BuildError::Config(ConfigError::Invalid {
+                    setting: "NETSUITE_MCP_TOOLS_POLL_MS",
+                    reason: format!(
+                        "must be 0 (no hot reload) or from {} to {} ms",
+                        MIN_POLL_INTERVAL.as_millis(),
+                        MAX_POLL_INTERVAL.as_millis()
+                    ),
+                }));
+            }
+            Some(d) => self.poll = d,
+            None => {}
+        }
+        self
+    }
+
+    /// Uses this governance instead of the default one (replaces what [`ServerBuilder::settings`] set).
+    pub fn governance(mut self, governance: Governance) -> Self {
+        self.governance = GovernanceSource::Given(governance);
+        self
+    }
+
+    /// Adds a tool written in Rust (e.g. with [`CatalogTool::typed`]). Its toolset must be one of
+    /// [`TOOLSETS`] (`custom` is the natural one: on by default, and turned off with the file tools) and its name
+    /// must be free; [`ServerBuilder::build`] reports a clash. Files in the tools directory cannot take its name.
+    pub fn tool(mut self, tool: CatalogTool) -> Self {
+        let name = tool.name().to_owned();
+        if !TOOLSETS.iter().any(|(t, _, _)| *t == tool.toolset) {
+            let known: Vec<&str> = TOOLSETS.iter().map(|(t, _, _)| *t).collect();
+            self.errors.push(BuildError::Tool {
+                name,
+                reason: format!(
+                    "unknown toolset {:?}; use one of {}",
+                    tool.toolset,
+                    known.join(", ")
+                ),
+            });
+        } else if let Err(reason) = self.catalog.register(tool) {
+            self.errors.push(BuildError::Tool { name, reason });
+        }
+        self
+    }
+
+    /// Serves the tool files in `dir` (toolset `custom`) and, with [`NetSuiteServer::watch_tools_dir`], reloads
+    /// them when they change.
+    pub fn tools_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.tools_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// How often the tools directory is checked for changes; zero turns hot reload off.
+    pub fn poll_interval(mut self, every: Duration) -> Self {
+        self.poll = every;
+        self
+    }
+
+    /// Checks everything and loads the tools directory (files with problems are skipped with a warning).
+    pub fn prepare(mut self) -> Result<PreparedServer, BuildError> {
+        if !self.errors.is_empty() {
+            return Err(self.errors.remove(0));
+        }
+        let live = Arc::new(LiveCatalog::new(self.catalog));
+        let tools_dir = self.tools_dir.map(|dir| {
+            // The state is taken before loading, so a change during the load is seen by the first poll.
+            let state = DirState::scan(&dir);
+            load_custom(&live, &dir);
+            ToolsDir {
+                dir,
+                poll: self.poll,
+                loaded: state,
+            }
+        });
+        let governance = match self.governance {
+            GovernanceSource::Given(g) => g,
+            GovernanceSource::Settings(s) => Governance::from_settings(&s, &live.snapshot())?,
+        };
+        Ok(PreparedServer {
+            catalog: live,
+            governance,
+            tools_dir,
+        })
+    }
+
+    /// [`ServerBuilder::prepare`], then the server over `client`.
+    pub fn build(self, client: NetSuiteClient) -> Result<NetSuiteServer, BuildError> {
+        Ok(self.prepare()?.build(client))
+    }
+}
+
+impl PreparedServer {
+    /// The tools clients would see now.
+    pub fn visible_tools(&self) -> Vec<rmcp::model::Tool> {
+        super::visible_tools(&self.catalog.snapshot(), &self.governance)
+    }
+
+    /// The complete catalog now (built-in, registered, loaded from files).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.snapshot()
+    }
+
+    /// The effective governance.
+    pub fn governance(&self) -> &Governance {
+        &self.governance
+    }
+
+    /// The server over `client`.
+    pub fn build(self, client: NetSuiteClient) -> NetSuiteServer {
+        let max_result_chars = self.governance.max_result_chars;
+        NetSuiteServer {
+            catalog: self.catalog,
+            ctx: ToolContext {
+                client,
+                governance: Arc::new(self.governance),
+                max_result_chars,
+            },
+            listeners: Listeners::default(),
+            tools_dir: self.tools_dir.map(Arc::new),
+        }
+    }
+}
