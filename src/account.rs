@@ -161,10 +161,11 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
-/// Percent-encodes one path segment. `.` and `..` are encoded too, so they cannot be read as dot-segments.
+/// Percent-encodes one path segment. URL parsers treat `%2E` like `.`, so the dot-only segments `.` and `..`
+/// are encoded twice (`%252E`): they then name a (non-existent) resource instead of moving up the path.
 pub fn encode_segment(segment: &str) -> String {
-    if segment == "." || segment == ".." || segment.is_empty() {
-        return segment.replace('.', "%2E");
+    if segment == "." || segment == ".." {
+        return segment.replace('.', "%252E");
     }
     percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
 }
@@ -321,8 +322,8 @@ mod tests {
         let base = "https://1.suitetalk.api.netsuite.com/services/rest/record/v1/";
         for (seg, want) in [
             ("../../auth", "..%2F..%2Fauth"),
-            ("..", "%2E%2E"),
-            (".", "%2E"),
+            ("..", "%252E%252E"),
+            (".", "%252E"),
             ("%2e%2e", "%252e%252e"),
             ("a?b=c", "a%3Fb%3Dc"),
             ("a#b", "a%23b"),
@@ -330,9 +331,18 @@ mod tests {
             ("é", "%C3%A9"),
             ("eid:X-1", "eid:X-1"),
         ] {
+            let built = ep.rest_url("/services/rest/record/v1", &[seg]);
+            assert_eq!(built, format!("{base}{want}"));
+            // What an HTTP client actually requests, after URL parsing and dot-segment removal.
+            let parsed = url::Url::parse(&built).unwrap();
+            assert!(
+                parsed.path().starts_with("/services/rest/record/v1/"),
+                "{seg:?} escaped: {parsed}"
+            );
             assert_eq!(
-                ep.rest_url("/services/rest/record/v1", &[seg]),
-                format!("{base}{want}")
+                parsed.path().matches('/').count(),
+                5,
+                "{seg:?} added a segment: {parsed}"
             );
         }
     }

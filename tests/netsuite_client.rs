@@ -84,18 +84,77 @@ async fn a_429_on_a_post_is_retried_because_netsuite_did_not_run_it() {
 }
 
 #[tokio::test]
-async fn retry_after_is_honoured() {
+async fn a_retry_after_longer_than_the_client_may_wait_ends_the_attempts() {
     let account = start(Algorithm::ES256).await;
     let client = account.client();
+    // fast_retries waits at most 200 ms between attempts; NetSuite asks for 1 s.
+    account
+        .sandbox
+        .faults()
+        .api(Fault::status(429).with_retry_after(1), 1);
+    let err = client.metadata_catalog("customer").await.unwrap_err();
+    let NetSuiteError::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status, 429);
+    assert_eq!(
+        account.sandbox.counters().authorized_api_requests,
+        1,
+        "not retried early"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_within_the_budget_is_waited_for() {
+    let account = start(Algorithm::ES256).await;
+    let mut options = fast_retries();
+    options.retry.max_delay = Duration::from_secs(2);
+    let client = account
+        .settings()
+        .netsuite()
+        .unwrap()
+        .into_client(options)
+        .unwrap();
     account
         .sandbox
         .faults()
         .api(Fault::status(429).with_retry_after(1), 1);
     let started = std::time::Instant::now();
     client.metadata_catalog("customer").await.unwrap();
-    // fast_retries caps one delay at 200 ms, so the 1 s Retry-After is capped too: the cap wins.
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried sooner than asked"
+    );
     assert_eq!(account.sandbox.counters().authorized_api_requests, 2);
+}
+
+#[tokio::test]
+async fn a_restlet_get_is_not_repeated_after_a_server_error_but_is_after_the_concurrency_error() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    let call = || {
+        client.call_restlet(
+            "customscript_echo",
+            "customdeploy_echo",
+            Method::GET,
+            &[],
+            None,
+        )
+    };
+    // A script may write on a GET: after a 500 it may have run, so it is not sent again.
+    account.sandbox.faults().api(Fault::status(500), 1);
+    assert!(call().await.is_err());
+    assert_eq!(account.sandbox.counters().authorized_api_requests, 1);
+    // Over the account limit a RESTlet answers 400 SSS_REQUEST_LIMIT_EXCEEDED: it did not run, so retry.
+    account.sandbox.faults().api(
+        Fault::status(400)
+            .with_body(r#"{"error":{"code":"SSS_REQUEST_LIMIT_EXCEEDED","message":"Request limit exceeded"}}"#)
+            .with_content_type("application/json"),
+        1,
+    );
+    let ok = call().await.expect("retried after the limit error");
+    assert_eq!(ok.status, 200);
+    assert_eq!(account.sandbox.counters().authorized_api_requests, 3);
 }
 
 #[tokio::test]

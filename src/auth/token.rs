@@ -15,6 +15,8 @@ use super::key::{KeyError, SigningKey};
 
 /// A token is replaced once less than this remains of its life.
 pub const REFRESH_BUFFER: Duration = Duration::from_secs(60);
+/// Longest lifetime believed from a token response.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// NetSuite's documented access-token lifetime, assumed when a response omits `expires_in`.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 const GRANT_TYPE: &str = "client_credentials";
@@ -305,7 +307,8 @@ fn parse_expires_in(v: &serde_json::Value) -> Option<Duration> {
         serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     }?;
-    (secs > 0).then(|| Duration::from_secs(secs))
+    // NetSuite grants 60 minutes; anything beyond a day is nonsense, and clamping keeps `Instant` maths safe.
+    (secs > 0).then(|| Duration::from_secs(secs.min(MAX_TOKEN_LIFETIME.as_secs())))
 }
 
 /// A short, single-line excerpt of an unexpected body for an error message. Token-endpoint bodies carry no
@@ -363,6 +366,7 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(parse_expires_in(&json!(0)), None);
+        assert_eq!(parse_expires_in(&json!(u64::MAX)), Some(MAX_TOKEN_LIFETIME));
         assert_eq!(parse_expires_in(&json!(-5)), None);
         assert_eq!(parse_expires_in(&json!("soon")), None);
         assert_eq!(parse_expires_in(&json!(1.5)), None);

@@ -56,10 +56,16 @@ pub struct CallRestletResult {
 fn params(raw: Option<Map<String, Value>>) -> Result<Vec<(String, String)>, ToolError> {
     let mut out = Vec::new();
     for (k, v) in raw.unwrap_or_default() {
-        if k.eq_ignore_ascii_case("script") || k.eq_ignore_ascii_case("deploy") {
+        if crate::custom::restlet::RESERVED_QUERY_PARAMS
+            .iter()
+            .any(|r| k.eq_ignore_ascii_case(r))
+        {
             return Err(ToolError::argument(
                 "params",
-                format!("{k:?} is set by the `script` and `deploy` arguments, not in params"),
+                format!(
+                    "{k:?} is reserved: NetSuite uses it to choose the script or account (script and deploy are \
+                     set by their own arguments)"
+                ),
             ));
         }
         let v = match v {

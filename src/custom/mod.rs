@@ -8,7 +8,7 @@
 mod loader;
 mod params;
 mod render;
-mod restlet;
+pub mod restlet;
 mod schema;
 mod spec;
 mod template;

@@ -133,6 +133,13 @@ impl ApiRequest {
         self
     }
 
+    /// Declares a request that may change data whatever its method (a RESTlet script can write on a GET), so
+    /// a server error or timeout is never retried.
+    pub fn may_write(mut self) -> Self {
+        self.read_only = false;
+        self
+    }
+
     fn is_write(&self) -> bool {
         matches!(
             self.method,
@@ -264,9 +271,11 @@ impl NetSuiteClient {
                 Outcome::Reauthenticate(err) => return Err(err),
                 Outcome::Retry { after, last } => (after, last),
             };
-            let delay = after
-                .unwrap_or_else(|| policy.backoff(attempts))
-                .min(policy.max_delay);
+            // Never retry sooner than NetSuite asked: a Retry-After beyond what we may wait ends the attempts.
+            if after.is_some_and(|a| a > policy.max_delay) {
+                return Err(last);
+            }
+            let delay = after.unwrap_or_else(|| policy.backoff(attempts));
             if attempts >= policy.max_attempts || started.elapsed() + delay > policy.max_total {
                 return Err(last);
             }
@@ -343,10 +352,16 @@ impl NetSuiteClient {
                 }
                 let mut api = ApiError::from_body(status, &body);
                 api.attempts = attempt;
+                // A RESTlet over the account's limit answers 400 with this code: it did not run either.
+                let over_limit = api.code() == Some("SSS_REQUEST_LIMIT_EXCEEDED");
                 let err = NetSuiteError::Api(api);
                 match status {
                     401 => Outcome::Reauthenticate(err),
                     429 => Outcome::Retry {
+                        after: retry_after(&headers),
+                        last: err,
+                    },
+                    400 if over_limit => Outcome::Retry {
                         after: retry_after(&headers),
                         last: err,
                     },

@@ -4,6 +4,9 @@
 
 /// Largest page NetSuite serves.
 pub const MAX_PAGE: u32 = 1000;
+/// NetSuite serves at most this many pages of a collection (netsuite-api.md §3.1): a page's index,
+/// `offset / limit`, must stay below it.
+pub const MAX_PAGES: u64 = 1000;
 
 /// The NetSuite pages to fetch for one window: `pages` requests of `page_size` rows from `first_offset` on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +23,12 @@ impl PagePlan {
     pub fn for_window(offset: u64, limit: u32) -> PagePlan {
         let limit = limit.clamp(1, MAX_PAGE);
         let last = offset + u64::from(limit) - 1;
-        // One page is enough when some size P in limit..=1000 puts the whole window in one aligned block.
-        for size in limit..=MAX_PAGE {
+        // Pages deeper than MAX_PAGES are not served, so small pages far into a result are not allowed.
+        let min_size = u32::try_from((last + 1).div_ceil(MAX_PAGES))
+            .unwrap_or(MAX_PAGE)
+            .clamp(limit, MAX_PAGE);
+        // One page is enough when some size P in min_size..=1000 puts the whole window in one aligned block.
+        for size in min_size..=MAX_PAGE {
             let p = u64::from(size);
             if offset / p == last / p {
                 return PagePlan {
@@ -31,10 +38,10 @@ impl PagePlan {
                 };
             }
         }
-        // Otherwise pages of exactly `limit` rows: the window straddles two of them.
-        let p = u64::from(limit);
+        // Otherwise two pages of `min_size` (≥ limit) rows: the window straddles them.
+        let p = u64::from(min_size);
         PagePlan {
-            page_size: limit,
+            page_size: min_size,
             first_offset: offset / p * p,
             pages: 2,
         }
@@ -59,7 +66,7 @@ mod tests {
     #[test]
     fn every_window_is_covered_by_aligned_pages() {
         for limit in [1u32, 2, 3, 7, 10, 100, 333, 999, 1000] {
-            for offset in (0u64..2100).chain([99_000, 99_999, 123_457]) {
+            for offset in (0u64..2100).chain([9_999, 15_000, 50_001, 99_000, 99_999, 123_457]) {
                 let plan = PagePlan::for_window(offset, limit);
                 assert!((1..=MAX_PAGE).contains(&plan.page_size));
                 assert!(plan.page_size >= limit);
@@ -74,8 +81,24 @@ mod tests {
                     "{offset} {limit} {plan:?}"
                 );
                 assert_eq!(plan.skip(offset) as u64, offset - start);
+                if offset + u64::from(limit) <= 100_000 {
+                    for o in &offsets {
+                        assert!(
+                            o / u64::from(plan.page_size) < MAX_PAGES,
+                            "page too deep: {plan:?}"
+                        );
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn deep_windows_use_pages_large_enough_to_stay_within_1000_pages() {
+        // limit 10 at offset 15000 would be page 1500; pages of at least 16 rows keep it under 1000.
+        let plan = PagePlan::for_window(15_000, 10);
+        assert!(plan.page_size >= 16, "{plan:?}");
+        assert!(plan.first_offset / u64::from(plan.page_size) < MAX_PAGES);
     }
 
     #[test]

@@ -34,7 +34,8 @@ impl NetSuiteClient {
     ) -> Result<RestletResponse, NetSuiteError> {
         let mut request = ApiRequest::new(method, self.endpoints().restlet_url(RESTLET_PATH, &[]))
             .query("script", script)
-            .query("deploy", deploy);
+            .query("deploy", deploy)
+            .may_write();
         for (k, v) in params {
             request = request.query(k, v.clone());
         }

@@ -9,6 +9,8 @@ use super::super::error::NsError;
 pub const MAX_LIMIT: usize = 1000;
 /// Most results a query or list returns in total (without SuiteAnalytics Connect).
 pub const MAX_RESULTS: usize = 100_000;
+/// Pages of one collection NetSuite serves at most (netsuite-api.md §3.1).
+pub const MAX_PAGES: usize = 1000;
 
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,15 @@ impl Page {
                 "offset",
                 format!(
                     "Invalid value for query parameter 'offset': {offset}. At most {MAX_RESULTS} results can be paged through."
+                ),
+            ));
+        }
+        // netsuite-api.md §3.1: at most 1000 pages of a collection are served.
+        if offset / limit >= MAX_PAGES {
+            return Err(NsError::invalid_parameter(
+                "offset",
+                format!(
+                    "Invalid value for query parameter 'offset': {offset}. At most {MAX_PAGES} pages of {limit} results can be paged through; use a larger limit."
                 ),
             ));
         }
