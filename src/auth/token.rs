@@ -315,7 +315,18 @@ fn parse_expires_in(v: &serde_json::Value) -> Option<Duration> {
 /// secrets of ours (the assertion is only in the request).
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A misbehaving proxy could echo the request form back; never quote anything JWT-shaped (the assertion).
+    let one_line: String = text
+        .split_whitespace()
+        .map(|word| {
+            if word.contains("eyJ") {
+                "[redacted]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut out: String = one_line.chars().take(200).collect();
     if one_line.chars().count() > 200 {
         out.push('…');
@@ -392,6 +403,14 @@ mod tests {
         assert!(hint_for("invalid_grant", 400).contains("clock"));
         assert!(hint_for("invalid_scope", 400).contains("NETSUITE_SCOPES"));
         assert!(hint_for("unsupported_grant_type", 400).contains("Client Credentials"));
+    }
+
+    #[test]
+    fn unexpected_bodies_are_quoted_without_anything_jwt_shaped() {
+        let body = b"<html>bad gateway grant_type=client_credentials&client_assertion=eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.sig</html>";
+        let s = snippet(body);
+        assert!(!s.contains("eyJ"), "{s}");
+        assert!(s.starts_with("<html>bad gateway [redacted]"), "{s}");
     }
 
     #[test]

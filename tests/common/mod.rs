@@ -28,7 +28,7 @@ pub fn key_pair(algorithm: Algorithm, rsa_bits: usize) -> (String, String) {
     let g = generate(&CertOptions {
         algorithm,
         rsa_bits,
-        days: 30,
+        days: 365, // more than doctor's 30-day expiry warning
         common_name: "test".into(),
     })
     .unwrap();
