@@ -141,6 +141,8 @@ async fn run() -> BenchResult<()> {
     rows.extend(bench.startup_and_memory().await?);
     eprintln!("bench: 5. model-facing cost");
     rows.extend(bench.model_cost().await?);
+    eprintln!("bench: 6. sandbox start-up");
+    rows.push(sandbox_startup().await?);
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;
@@ -940,4 +942,28 @@ fn print_table(rows: &[Row], source: &str, iters: usize) {
             r.figure, r.measured, r.baseline, r.verdict
         );
     }
+}
+
+/// Start-up of the embedded sandbox (demo data built, key pair generated, port bound), as `serve --sandbox`
+/// and every integration test pay it: median of 7 starts.
+async fn sandbox_startup() -> BenchResult<Row> {
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        let local = start_with_generated_credentials(0).await?;
+        samples.push(started.elapsed());
+        local.handle.shutdown().await;
+    }
+    samples.sort();
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    Ok(row(
+        "6. sandbox start-up (demo data, key pair, bind), p50 of 7",
+        ms(samples[samples.len() / 2]),
+        format!(
+            "min {}, max {}",
+            ms(samples[0]),
+            ms(samples[samples.len() - 1])
+        ),
+        "—".into(),
+    ))
 }
