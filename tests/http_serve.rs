@@ -1,6 +1,8 @@
 //! `netsuite-mcp serve --http … --sandbox`, the real binary: rmcp's client over HTTP with the bearer token,
 //! governance fixed by the server's configuration, refusal to bind publicly without a token, SIGTERM.
 
+mod common;
+
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +11,6 @@ use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceExt};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const TOKEN: &str = "e2e-token-5d1c7a9e3b2f4068a1c3";
@@ -44,25 +45,7 @@ async fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
     let mut child = command(&all, env)
         .spawn()
         .expect("spawn netsuite-mcp serve --http");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let url = tokio::time::timeout(Duration::from_secs(120), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            stderr.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(rest) = line.split("serving MCP at ").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("serve exited early:\n{}", stderr.lock().unwrap());
-    })
-    .await
-    .expect("the server announces its URL");
-    let sink = stderr.clone();
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            sink.lock().unwrap().push_str(&format!("{line}\n"));
-        }
-    });
+    let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(120)).await;
     Served { child, url, stderr }
 }
 

@@ -6,7 +6,7 @@ mod common;
 mod mcp_support;
 
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use netsuite_mcp::auth::Algorithm;
@@ -15,7 +15,6 @@ use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const HTTP_TOKEN: &str = "load-test-token-3c9e71a0b5d24f68";
 const CLIENTS: usize = 50;
@@ -39,25 +38,7 @@ async fn a_thousand_calls_from_fifty_http_clients_all_succeed_within_the_account
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn serve --http");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let url = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            stderr.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(rest) = line.split("serving MCP at ").nth(1) {
-                return rest.split_whitespace().next().unwrap().to_owned();
-            }
-        }
-        panic!("serve exited early:\n{}", stderr.lock().unwrap());
-    })
-    .await
-    .expect("the server announces its URL");
-    let sink = stderr.clone();
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            sink.lock().unwrap().push_str(&format!("{line}\n"));
-        }
-    });
+    let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
 
     let connect = |url: String| async move {
         let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(HTTP_TOKEN);

@@ -178,3 +178,32 @@ pub fn assert_no_secrets(output: &str, key_pem: &str, secrets: &[&str]) {
         assert!(!output.contains(s), "secret leaked:\n{output}");
     }
 }
+
+/// Reads the stderr of a spawned `serve --http` until it announces `serving MCP at URL`, and keeps collecting
+/// stderr afterwards. Panics (failing the test) if the server exits first or stays silent for `within`.
+pub async fn announced_url(
+    child: &mut tokio::process::Child,
+    within: std::time::Duration,
+) -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr piped")).lines();
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let url = tokio::time::timeout(within, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            stderr.lock().unwrap().push_str(&format!("{line}\n"));
+            if let Some(rest) = line.split("serving MCP at ").nth(1) {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited early:\n{}", stderr.lock().unwrap());
+    })
+    .await
+    .expect("the server announces its URL");
+    let sink = stderr.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            sink.lock().unwrap().push_str(&format!("{line}\n"));
+        }
+    });
+    (url, stderr)
+}
