@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use netsuite_mcp::auth::Algorithm;
 
+use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, Call, CustomTool};
 use serde_json::{Value, json};
 
@@ -15,7 +16,7 @@ fn tools_dir() -> PathBuf {
 }
 
 fn examples() -> Vec<CustomTool> {
-    let report = custom::load_dir(&tools_dir()).unwrap();
+    let report = custom::load_dir(&tools_dir(), &builtin_tool_names()).unwrap();
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(report.files, report.tools.len());

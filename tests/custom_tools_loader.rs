@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, Problem, ToolKind};
 
 const GOOD: &str = r#"name = "open_invoices"
@@ -24,7 +25,7 @@ default = ["CustInvc:A"]
 "#;
 
 fn problems_of(text: &str) -> Vec<Problem> {
-    match custom::parse_tool(Path::new("t.toml"), text) {
+    match custom::parse_tool(Path::new("t.toml"), text, &builtin_tool_names()) {
         Ok(tool) => panic!("expected problems, loaded {}", tool.name()),
         Err(p) => p,
     }
@@ -48,7 +49,7 @@ fn assert_one(text: &str, line: usize, needle: &str) {
 
 #[test]
 fn a_good_file_loads() {
-    let tool = custom::parse_tool(Path::new("t.toml"), GOOD).unwrap();
+    let tool = custom::parse_tool(Path::new("t.toml"), GOOD, &builtin_tool_names()).unwrap();
     assert_eq!(tool.name(), "open_invoices");
     assert!(tool.read_only());
     assert_eq!(tool.default_limit(), Some(custom::DEFAULT_LIMIT));
@@ -163,6 +164,7 @@ fn names_must_be_valid_and_not_built_in() {
     custom::parse_tool(
         Path::new("t.toml"),
         &RESTLET.replace("[params.message]", "[params.includeInactive]"),
+        &builtin_tool_names(),
     )
     .unwrap();
 }
@@ -295,7 +297,7 @@ description = "Text"
 
 #[test]
 fn restlet_files_are_checked() {
-    let tool = custom::parse_tool(Path::new("t.toml"), RESTLET).unwrap();
+    let tool = custom::parse_tool(Path::new("t.toml"), RESTLET, &builtin_tool_names()).unwrap();
     assert!(!tool.read_only());
     assert_one(
         &RESTLET.replace("\"GET\"", "\"get\""),
@@ -329,6 +331,7 @@ fn restlet_files_are_checked() {
         &RESTLET
             .replace("[params.message]", "[params.script]")
             .replace("\"GET\"", "\"POST\""),
+        &builtin_tool_names(),
     )
     .unwrap();
     assert_one(
@@ -356,7 +359,7 @@ fn a_directory_loads_good_files_and_skips_bad_ones() {
     std::fs::write(dir.path().join("e_binary.toml"), b"name = \"x\"\n\xff\xfe").unwrap();
     std::fs::create_dir(dir.path().join("sub.toml")).unwrap();
 
-    let report = custom::load_dir(dir.path()).unwrap();
+    let report = custom::load_dir(dir.path(), &builtin_tool_names()).unwrap();
     assert_eq!(report.files, 5);
     let names: Vec<&str> = report.tools.iter().map(|t| t.name()).collect();
     assert_eq!(names, ["open_invoices", "echo"]);
@@ -387,7 +390,7 @@ fn a_directory_loads_good_files_and_skips_bad_ones() {
 
 #[test]
 fn a_missing_directory_is_an_error() {
-    assert!(custom::load_dir(Path::new("/nonexistent/tools")).is_err());
+    assert!(custom::load_dir(Path::new("/nonexistent/tools"), &builtin_tool_names()).is_err());
 }
 
 #[test]

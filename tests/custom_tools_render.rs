@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, ArgError, Call, CustomTool};
 use proptest::prelude::*;
 use rusqlite::Connection;
@@ -13,7 +14,8 @@ fn tool(query: &str, params: &str) -> CustomTool {
     let text = format!(
         "name = \"t\"\ndescription = \"test\"\nkind = \"suiteql\"\nquery = '''\n{query}\n'''\n{params}"
     );
-    custom::parse_tool(Path::new("t.toml"), &text).unwrap_or_else(|p| panic!("{p:#?}"))
+    custom::parse_tool(Path::new("t.toml"), &text, &builtin_tool_names())
+        .unwrap_or_else(|p| panic!("{p:#?}"))
 }
 
 fn param(name: &str, ty: &str) -> String {

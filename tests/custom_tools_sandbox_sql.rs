@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, Call, CustomTool};
 use netsuite_mcp::sandbox::data::{Page, Store};
 use proptest::prelude::*;
@@ -20,7 +21,8 @@ fn tool(query: &str, name: &str, ty: &str) -> CustomTool {
         "name = \"t\"\ndescription = \"test\"\nkind = \"suiteql\"\nquery = '''\n{query}\n'''\n\
          [params.{name}]\ntype = \"{ty}\"\ndescription = \"x\"\n"
     );
-    custom::parse_tool(Path::new("t.toml"), &text).unwrap_or_else(|p| panic!("{p:#?}"))
+    custom::parse_tool(Path::new("t.toml"), &text, &builtin_tool_names())
+        .unwrap_or_else(|p| panic!("{p:#?}"))
 }
 
 fn render(tool: &CustomTool, args: Value) -> Result<String, custom::ArgError> {

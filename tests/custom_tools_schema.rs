@@ -2,11 +2,13 @@
 
 use std::path::Path;
 
+use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, Annotations, Call, CustomTool, Method, RestletCall};
 use serde_json::{Value, json};
 
 fn load(text: &str) -> CustomTool {
-    custom::parse_tool(Path::new("t.toml"), text).unwrap_or_else(|p| panic!("{p:#?}"))
+    custom::parse_tool(Path::new("t.toml"), text, &builtin_tool_names())
+        .unwrap_or_else(|p| panic!("{p:#?}"))
 }
 
 fn prepare(tool: &CustomTool, args: Value) -> Result<Call, custom::ArgError> {

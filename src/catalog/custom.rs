@@ -27,7 +27,7 @@ pub struct LoadedTools {
 
 /// Loads `dir`, refusing the names in `reserved` (the tools already in the catalog).
 pub fn load(dir: &Path, reserved: &[&str]) -> Result<LoadedTools, LoadError> {
-    let report = custom::load_dir_with_reserved(dir, reserved)?;
+    let report = custom::load_dir(dir, reserved)?;
     Ok(LoadedTools {
         tools: report.tools.into_iter().map(catalog_tool).collect(),
         problems: report.problems,
@@ -120,7 +120,14 @@ mod tests {
     use super::*;
 
     fn tool(text: &str) -> CatalogTool {
-        catalog_tool(custom::parse_tool(Path::new("t.toml"), text).unwrap())
+        catalog_tool(
+            custom::parse_tool(
+                Path::new("t.toml"),
+                text,
+                &crate::catalog::builtin_tool_names(),
+            )
+            .unwrap(),
+        )
     }
 
     #[test]

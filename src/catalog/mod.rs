@@ -50,6 +50,12 @@ pub const TOOLSETS: &[(&str, bool, &str)] = &[
     ),
 ];
 
+/// Names of the built-in tools, read from [`Catalog::builtin`] itself (custom tool files may not take them).
+pub fn builtin_tool_names() -> Vec<&'static str> {
+    static BUILTIN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::builtin);
+    BUILTIN.names()
+}
+
 /// Default character budget of one tool result (about 12k tokens).
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 50_000;
 /// The smallest budget accepted: enough for one modest row plus the paging fields.
@@ -258,6 +264,12 @@ impl Catalog {
 
     pub fn get(&self, name: &str) -> Option<&CatalogTool> {
         self.tools.iter().find(|t| t.name() == name)
+    }
+
+    /// The names of the tools, in catalog order: the one list of built-in names (custom tool files may not take
+    /// them).
+    pub fn names(&self) -> Vec<&str> {
+        self.tools.iter().map(CatalogTool::name).collect()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &CatalogTool> {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::CommandError;
+use crate::catalog::builtin_tool_names;
 use crate::catalog::docs::{annotation_summary, first_sentence};
 use crate::config::{ConfigError, Settings};
 use crate::custom;
@@ -89,10 +90,11 @@ pub fn validate(dir: &Path) -> Result<Validation, CommandError> {
         }
         .into());
     }
-    let report = custom::load_dir(dir).map_err(|e| ConfigError::Invalid {
-        setting: "tools directory",
-        reason: e.to_string(),
-    })?;
+    let report =
+        custom::load_dir(dir, &builtin_tool_names()).map_err(|e| ConfigError::Invalid {
+            setting: "tools directory",
+            reason: e.to_string(),
+        })?;
     let mut lines: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     let names: Vec<&str> = report.tools.iter().map(|t| t.name()).collect();
     let bad_files = report.files - report.tools.len();

@@ -10,22 +10,9 @@ use super::CustomTool;
 use super::params::{ParamEntry, parse_params};
 use super::spec::{DEFAULT_LIMIT, MAX_LIMIT, Method, ParamType, ToolKind};
 use super::template::Template;
+use super::toml_source::{Ctx, string_value, type_name};
 use super::value::Target;
 use super::{LIMIT_ARG, OFFSET_ARG, RESERVED_QUERY_PARAMS};
-
-/// Built-in tool names (design.md §1.3) that a custom tool may not take.
-pub const BUILTIN_TOOL_NAMES: &[&str] = &[
-    "run_suiteql",
-    "get_record",
-    "list_records",
-    "create_record",
-    "update_record",
-    "upsert_record",
-    "delete_record",
-    "list_record_types",
-    "describe_record_type",
-    "call_restlet",
-];
 
 /// Largest tool file read; a bigger one is a mistake (or not a tool file).
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -72,15 +59,11 @@ pub struct LoadError {
     pub source: std::io::Error,
 }
 
-/// Loads every `*.toml` file directly in `dir` (hidden files and subdirectories are ignored), refusing the
-/// built-in tool names.
-pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
-    load_dir_with_reserved(dir, BUILTIN_TOOL_NAMES)
-}
-
-/// Like [`load_dir`] with the names already taken given by the caller (built-ins plus tools registered in code).
-/// When two files declare one name, the first by file name keeps it and the other is reported and skipped.
-pub fn load_dir_with_reserved(dir: &Path, reserved: &[&str]) -> Result<LoadReport, LoadError> {
+/// Loads every `*.toml` file directly in `dir` (hidden files and subdirectories are ignored), refusing the names
+/// in `reserved`: the tools already in the catalog (built-ins and tools registered in code), which the catalog
+/// names, not this module. When two files declare one name, the first by file name keeps it and the other is
+/// reported and skipped.
+pub fn load_dir(dir: &Path, reserved: &[&str]) -> Result<LoadReport, LoadError> {
     let err = |source| LoadError {
         dir: dir.to_owned(),
         source,
@@ -150,62 +133,10 @@ fn read_file(path: &Path) -> Result<String, Vec<Problem>> {
     })
 }
 
-/// Parses one tool file's text; `file` is only used in problems and [`CustomTool::source`].
-pub fn parse_tool(file: &Path, text: &str) -> Result<CustomTool, Vec<Problem>> {
-    parse_file(file, text, BUILTIN_TOOL_NAMES).map(|(tool, _)| tool)
-}
-
-/// Byte offsets to lines, and the problems of one file.
-pub(crate) struct Ctx<'a> {
-    pub(crate) src: &'a str,
-    file: &'a Path,
-    line_starts: Vec<usize>,
-    pub(crate) problems: Vec<Problem>,
-}
-
-impl<'a> Ctx<'a> {
-    fn new(file: &'a Path, src: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Ctx {
-            src,
-            file,
-            line_starts,
-            problems: Vec::new(),
-        }
-    }
-
-    /// 1-based line of a byte offset.
-    pub(crate) fn line(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset).max(1)
-    }
-
-    /// Records a problem at a byte offset.
-    pub(crate) fn at(&mut self, offset: usize, message: impl Into<String>) {
-        let line = self.line(offset);
-        self.at_line(line, message);
-    }
-
-    pub(crate) fn at_line(&mut self, line: usize, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
-    }
-}
-
-pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
-    match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
+/// Parses one tool file's text, refusing the names in `reserved` as [`load_dir`] does; `file` is only used in
+/// problems and [`CustomTool::source`].
+pub fn parse_tool(file: &Path, text: &str, reserved: &[&str]) -> Result<CustomTool, Vec<Problem>> {
+    parse_file(file, text, reserved).map(|(tool, _)| tool)
 }
 
 pub(crate) fn is_name(s: &str) -> bool {
@@ -213,28 +144,6 @@ pub(crate) fn is_name(s: &str) -> bool {
     s.len() <= MAX_NAME_LEN
         && matches!(b.next(), Some(b'a'..=b'z'))
         && b.all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
-}
-
-/// A non-empty string value, or a problem.
-pub(crate) fn string_value<'v>(
-    ctx: &mut Ctx<'_>,
-    key: &str,
-    v: &'v Spanned<DeValue<'_>>,
-) -> Option<&'v str> {
-    match v.get_ref() {
-        DeValue::String(s) if !s.trim().is_empty() => Some(s.as_ref()),
-        DeValue::String(_) => {
-            ctx.at(v.span().start, format!("`{key}` must not be empty"));
-            None
-        }
-        other => {
-            ctx.at(
-                v.span().start,
-                format!("`{key}` must be a string, found {}", type_name(other)),
-            );
-            None
-        }
-    }
 }
 
 fn integer_value(v: &DeValue<'_>) -> Option<i64> {

@@ -12,6 +12,7 @@ pub mod restlet;
 mod schema;
 mod spec;
 mod template;
+mod toml_source;
 mod value;
 mod watch;
 
@@ -21,10 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
-pub use loader::{
-    BUILTIN_TOOL_NAMES, LoadError, LoadReport, MAX_FILE_BYTES, Problem, load_dir,
-    load_dir_with_reserved, parse_tool,
-};
+pub use loader::{LoadError, LoadReport, MAX_FILE_BYTES, Problem, load_dir, parse_tool};
 pub use render::{sql_literal, sql_value};
 pub use restlet::{RESERVED_QUERY_PARAMS, RestletCall};
 pub use spec::{

@@ -5,9 +5,9 @@ use serde_json::Value as Json;
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::loader::{Ctx, string_value, type_name};
 use super::spec::{Param, ParamType, Pattern, Scalar, ScalarType};
 use super::template::{MAX_PARAM_NAME_LEN, is_param_name};
+use super::toml_source::{Ctx, string_value, type_name};
 use super::value::{self, MAX_JSON_STRING_BYTES, Target};
 
 /// Longest `pattern`, and the most memory its compiled form may take: patterns come from files, but keep them sane.

@@ -2,9 +2,9 @@
 //! Each checked value becomes exactly one literal (or one parenthesized list of literals); the rendered query is
 //! then lexed again and must have the template's shape plus the string literals we rendered, nothing else.
 
+use super::spec::format_date;
 use super::spec::{ArgValue, Scalar};
 use super::template::{Segment, Shape, Template, verify_rendered};
-use super::value::format_date;
 
 /// One SQL literal for a checked scalar.
 ///

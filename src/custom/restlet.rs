@@ -3,8 +3,8 @@
 
 use serde_json::Value as Json;
 
+use super::spec::format_date;
 use super::spec::{ArgValue, Method, Scalar};
-use super::value::format_date;
 
 /// Query parameter names a GET/DELETE RESTlet tool may not use: NetSuite reads them from the same query string
 /// to pick the script, so an argument must never be able to set them.

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use super::spec::format_date;
 use super::spec::{MAX_LIMIT, MAX_LIST_LEN, Param, ParamType, Scalar, ScalarType, ToolKind};
-use super::value::{MAX_SQL_STRING_BYTES, format_date};
+use super::value::MAX_SQL_STRING_BYTES;
 use super::{CustomTool, LIMIT_ARG, OFFSET_ARG};
 
 fn bound(v: &Scalar) -> Json {

@@ -130,7 +130,7 @@ impl fmt::Display for Scalar {
             // `Display` for f64 never uses an exponent and prints the shortest digits that read back exactly.
             Scalar::Number(n) => write!(f, "{n}"),
             Scalar::Boolean(b) => write!(f, "{b}"),
-            Scalar::Date(d) => f.write_str(&super::value::format_date(*d)),
+            Scalar::Date(d) => f.write_str(&format_date(*d)),
         }
     }
 }
@@ -294,4 +294,9 @@ impl ToolKind {
             ToolKind::Restlet { .. } => "restlet",
         }
     }
+}
+
+/// A date value in its one written form, `YYYY-MM-DD` (file defaults, schemas, RESTlet bodies, SQL literals).
+pub(crate) fn format_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }

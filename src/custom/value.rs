@@ -58,11 +58,6 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DD`.
-pub(crate) fn format_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 /// Parses exactly `YYYY-MM-DD` (years 0001–9999) into a real calendar date.
 pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     let b = s.as_bytes();
@@ -258,6 +253,7 @@ fn article(ty: ScalarType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::custom::spec::format_date;
 
     #[test]
     fn dates_must_be_real_calendar_dates() {

@@ -108,38 +108,90 @@ impl ApiError {
             .or(self.top_code.as_deref())
     }
 
-    /// What the user (or the model) should do about it.
-    pub fn hint(&self) -> &'static str {
+    /// What kind of failure this is, for whoever explains it (the CLI, or the MCP server with tool advice).
+    pub fn class(&self) -> ErrorClass {
         match (self.status, self.code()) {
             (_, Some("CONCURRENCY_LIMIT_EXCEEDED" | "SSS_REQUEST_LIMIT_EXCEEDED")) | (429, _) => {
-                "NetSuite's account-wide concurrency limit was still exceeded after retries: try again shortly, \
-                 lower NETSUITE_MAX_CONCURRENCY, or ask the administrator to allocate more concurrency to this integration"
+                ErrorClass::ConcurrencyLimit
             }
             (401, _) | (_, Some("INVALID_LOGIN" | "INVALID_LOGIN_ATTEMPT")) => {
+                ErrorClass::Unauthorized
+            }
+            (403, _) | (_, Some("INSUFFICIENT_PERMISSION")) => ErrorClass::Forbidden,
+            (_, Some("USER_ERROR")) => ErrorClass::UserError,
+            (_, Some("NONEXISTENT_ID")) | (404, _) => ErrorClass::NotFound,
+            (_, Some("INVALID_PARAMETER")) => ErrorClass::InvalidParameter,
+            (_, Some("INVALID_CONTENT")) => ErrorClass::InvalidContent,
+            (_, Some("SSS_INVALID_SCRIPTLET_ID")) => ErrorClass::ScriptletMissing,
+            (500..=599, _) => ErrorClass::ServerError,
+            _ => ErrorClass::Other,
+        }
+    }
+
+    /// What the user should do about it, in NetSuite's terms (no tool or setting names: callers add their own).
+    pub fn hint(&self) -> &'static str {
+        self.class().hint()
+    }
+}
+
+/// The kinds of NetSuite API failure that call for different advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The account's concurrency limit, still exceeded after retries.
+    ConcurrencyLimit,
+    /// The access token was refused.
+    Unauthorized,
+    /// The role lacks a permission.
+    Forbidden,
+    /// A user or business-rule error.
+    UserError,
+    /// No such record or record type.
+    NotFound,
+    /// A parameter (often SuiteQL) was rejected.
+    InvalidParameter,
+    /// A field name or value in the body was rejected.
+    InvalidContent,
+    /// No such RESTlet deployment for this role.
+    ScriptletMissing,
+    /// NetSuite failed internally.
+    ServerError,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorClass {
+    /// Advice in NetSuite's terms.
+    pub fn hint(self) -> &'static str {
+        match self {
+            ErrorClass::ConcurrencyLimit => {
+                "NetSuite's account-wide concurrency limit was still exceeded after retries: try again shortly, \
+                 lower this client's concurrency, or ask the administrator to allocate more concurrency to this integration"
+            }
+            ErrorClass::Unauthorized => {
                 "NetSuite refused the access token even after a fresh one was fetched: check that the role of the \
                  certificate mapping has \"Log in using OAuth 2.0 Access Tokens\" and \"REST Web Services\", and see \
                  Setup > Users/Roles > User Management > View Login Audit Trail"
             }
-            (403, _) | (_, Some("INSUFFICIENT_PERMISSION")) => {
+            ErrorClass::Forbidden => {
                 "the role of the certificate mapping lacks a permission for this record or action: add it to the role in NetSuite"
             }
-            (_, Some("USER_ERROR")) => {
+            ErrorClass::UserError => {
                 "NetSuite rejected the request as a user or business-rule error (often a missing role permission); read the detail"
             }
-            (_, Some("NONEXISTENT_ID")) | (404, _) => {
-                "no record with that id (or no such record type): check the id, or find ids with list_records or run_suiteql"
+            ErrorClass::NotFound => {
+                "no record with that id (or no such record type): check the id and the record type"
             }
-            (_, Some("INVALID_PARAMETER")) => {
-                "a parameter was rejected; for SuiteQL check table and column names (describe_record_type shows fields) and use FETCH FIRST n ROWS ONLY rather than LIMIT"
+            ErrorClass::InvalidParameter => {
+                "a parameter was rejected; for SuiteQL check table and column names and use FETCH FIRST n ROWS ONLY rather than LIMIT"
             }
-            (_, Some("INVALID_CONTENT")) => {
-                "a field name or value in the request body was rejected; check field names and types with describe_record_type"
+            ErrorClass::InvalidContent => {
+                "a field name or value in the request body was rejected; check field names and types in the record's metadata"
             }
-            (_, Some("SSS_INVALID_SCRIPTLET_ID")) => {
+            ErrorClass::ScriptletMissing => {
                 "no RESTlet deployment with that script and deploy id, or it is not released to this role"
             }
-            (500..=599, _) => "NetSuite had an internal error; try again later",
-            _ => "read the detail from NetSuite",
+            ErrorClass::ServerError => "NetSuite had an internal error; try again later",
+            ErrorClass::Other => "read the detail from NetSuite",
         }
     }
 }

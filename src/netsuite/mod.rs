@@ -9,7 +9,7 @@ pub mod restlet;
 pub mod suiteql;
 
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
-pub use error::{ApiError, ErrorDetail, NetSuiteError};
+pub use error::{ApiError, ErrorClass, ErrorDetail, NetSuiteError};
 pub use metadata::FieldInfo;
 pub use records::{ListWindow, RecordId, RecordType};
 pub use restlet::RestletResponse;

@@ -25,7 +25,7 @@ use crate::auth::AuthError;
 use crate::catalog::governance::Governance;
 use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, ToolContext, ToolError};
-use crate::netsuite::{NetSuiteClient, NetSuiteError};
+use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
@@ -249,7 +249,7 @@ pub fn describe_error(err: &ToolError) -> String {
             if api.attempts > 1 {
                 lines.push(format!("attempts: {}", api.attempts));
             }
-            lines.push(format!("hint: {}", api.hint()));
+            lines.push(format!("hint: {}", tool_hint(api)));
             lines.join("\n")
         }
         ToolError::NetSuite(NetSuiteError::Auth(e)) if auth_is_transient(e) => format!(
@@ -265,6 +265,23 @@ pub fn describe_error(err: &ToolError) -> String {
         }
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
     }
+}
+
+/// NetSuite's hint plus what a model can do about it with this server's tools and settings.
+fn tool_hint(api: &ApiError) -> String {
+    let advice = match api.class() {
+        ErrorClass::ConcurrencyLimit => {
+            "other integrations share the limit; NETSUITE_MAX_CONCURRENCY caps this server's share"
+        }
+        ErrorClass::NotFound => {
+            "list_records or run_suiteql find ids, list_record_types names the record types"
+        }
+        ErrorClass::InvalidParameter | ErrorClass::InvalidContent => {
+            "describe_record_type shows a record type's fields and their types"
+        }
+        _ => return api.hint().to_owned(),
+    };
+    format!("{}; {advice}", api.hint())
 }
 
 /// Longest argument error message: a huge argument is not echoed back whole into the model's context.
@@ -373,7 +390,6 @@ impl ServerHandler for NetSuiteServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netsuite::ApiError;
 
     #[test]
     fn netsuite_errors_carry_status_code_detail_parameter_and_hint() {
@@ -393,6 +409,34 @@ mod tests {
         let r = error_result(&ToolError::argument("limit", "too big"));
         assert_eq!(r.is_error, Some(true));
         assert!(r.structured_content.is_none());
+    }
+
+    #[test]
+    fn netsuite_hints_name_no_tool_and_the_server_adds_tool_advice() {
+        let names = crate::catalog::builtin_tool_names();
+        for (status, code) in [
+            (429, "CONCURRENCY_LIMIT_EXCEEDED"),
+            (401, "INVALID_LOGIN"),
+            (403, "INSUFFICIENT_PERMISSION"),
+            (400, "USER_ERROR"),
+            (404, "NONEXISTENT_ID"),
+            (400, "INVALID_PARAMETER"),
+            (400, "INVALID_CONTENT"),
+            (400, "SSS_INVALID_SCRIPTLET_ID"),
+            (500, "UNEXPECTED_ERROR"),
+            (400, "SOMETHING_ELSE"),
+        ] {
+            let body = format!(r#"{{"o:errorDetails":[{{"detail":"x","o:errorCode":"{code}"}}]}}"#);
+            let api = ApiError::from_body(status, body.as_bytes());
+            assert!(
+                names.iter().all(|n| !api.hint().contains(n)),
+                "{code}: {}",
+                api.hint()
+            );
+            assert!(tool_hint(&api).starts_with(api.hint()), "{code}");
+        }
+        let not_found = ApiError::from_body(404, b"{}");
+        assert!(tool_hint(&not_found).contains("list_records"));
     }
 
     #[test]
