@@ -3,6 +3,7 @@
 
 pub mod assertion;
 pub mod key;
+pub mod tba;
 pub mod token;
 
 pub use assertion::{AssertionParams, Scope};
