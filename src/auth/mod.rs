@@ -3,6 +3,7 @@
 
 pub mod assertion;
 pub mod key;
+pub mod pkce;
 pub mod tba;
 pub mod token;
 
