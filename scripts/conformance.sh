@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance server suite against `netsuite-mcp serve --http 127.0.0.1:0 --sandbox`,
-# once with sessions (baseline conformance-baseline.yml: the scenarios that need fixtures we do not serve) and
-# once with --stateless (conformance-baseline-stateless.yml: the same plus the session-only SSE scenario).
+# once with sessions and once with --stateless. The expected failures live beside this script:
+# scripts/conformance/conformance-baseline.yml (the scenarios that need fixtures we do not serve) and
+# scripts/conformance/conformance-baseline-stateless.yml (the same plus the session-only SSE scenario).
 # Exit status: 0 only if both runs match their baseline exactly.
 #
 # Needs cargo and npm (any Node version: Node 22, which the suite needs, comes from the npm package
@@ -73,6 +74,6 @@ run_suite() {
   fi
 }
 
-run_suite sessions conformance-baseline.yml
-run_suite stateless conformance-baseline-stateless.yml --stateless
+run_suite sessions scripts/conformance/conformance-baseline.yml
+run_suite stateless scripts/conformance/conformance-baseline-stateless.yml --stateless
 echo "== conformance: both runs match their baselines"
