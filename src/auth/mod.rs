@@ -1,9 +1,10 @@
-//! OAuth 2.0 client credentials (M2M) for NetSuite: keys, assertions and the access-token cache.
-//! Knows nothing about MCP.
+//! Authentication toward NetSuite: OAuth 2.0 client credentials (M2M) keys, assertions and the access-token cache;
+//! the authorization code grant's PKCE pieces and token store; TBA (OAuth 1.0a) signing. Knows nothing about MCP.
 
 pub mod assertion;
 pub mod key;
 pub mod pkce;
+pub mod store;
 pub mod tba;
 pub mod token;
 
