@@ -1,0 +1,98 @@
+//! The axum app: rmcp's service at `/mcp` behind the [guard](super::guard), `/healthz` open.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rmcp::ServerHandler;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+
+use super::deadline::Limits;
+use super::guard::{Guard, guard_mcp};
+use super::hosts::{AllowedHost, AllowedOrigin, parse_allowed_host, parse_allowed_origin};
+use super::server::Stages;
+use super::{HEALTH_PATH, HttpError, HttpOptions, MCP_PATH};
+
+/// The routes, wired to the shutdown `stages`.
+pub(super) fn router<S, F>(
+    factory: F,
+    options: &HttpOptions,
+    stages: &Stages,
+) -> Result<Router, HttpError>
+where
+    F: Fn() -> Result<S, std::io::Error> + Send + Sync + 'static,
+    S: ServerHandler + Send + 'static,
+{
+    let hosts = options
+        .allowed_hosts
+        .iter()
+        .map(|h| parse_allowed_host(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(HttpError::Invalid)?;
+    let mut origins: Vec<AllowedOrigin> = hosts.iter().flat_map(AllowedOrigin::for_host).collect();
+    for origin in &options.allowed_origins {
+        let origin = parse_allowed_origin(origin).map_err(HttpError::Invalid)?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    // rmcp checks Host and Origin again with the same lists (defence in depth). Ours stay because rmcp's run
+    // inside its service, after our bearer check: ours answer a wrong Host or Origin 403 before any 401 (so
+    // DNS-rebinding probes learn nothing about authentication), and also refuse what rmcp lets through or
+    // answers otherwise (absolute-form targets naming another host, repeated Host headers, a malformed Host).
+    let mut config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(hosts.iter().map(AllowedHost::to_rmcp))
+        .with_allowed_origins(origins.iter().map(AllowedOrigin::to_rmcp))
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(options.max_body_bytes)
+        .with_cancellation_token(stages.sessions.child_token());
+    if options.stateless {
+        config = config
+            .with_legacy_session_mode(false)
+            .with_json_response(true);
+    }
+    let mcp = StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), config);
+    let guard = Arc::new(Guard {
+        bearer: options.bearer.clone(),
+        hosts,
+        origins,
+        limits: Limits {
+            max_body_bytes: options.max_body_bytes,
+            request_timeout: options.request_timeout,
+        },
+        requests: stages.requests.clone(),
+        abort: stages.abort.clone(),
+    });
+    let draining = stages.draining.clone();
+    let health = get(move || {
+        let draining = draining.clone();
+        async move { health(&draining) }
+    });
+    Ok(Router::new()
+        .route_service(MCP_PATH, mcp)
+        .route_layer(middleware::from_fn_with_state(guard, guard_mcp))
+        .route(HEALTH_PATH, health))
+}
+
+/// 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` once shutdown has started.
+fn health(draining: &CancellationToken) -> Response {
+    let (status, body) = if draining.is_cancelled() {
+        (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"draining"}"#)
+    } else {
+        (StatusCode::OK, r#"{"status":"ok"}"#)
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
