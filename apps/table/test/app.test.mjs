@@ -41,7 +41,8 @@ async function check(name, fn) {
 
 // ---- the server -------------------------------------------------------------------------------------------------
 function startServer() {
-  const child = spawn(BIN, ["serve", "--sandbox", "--http", "127.0.0.1:0"], {
+  // A larger result budget than the default 50 000 characters, so that one page holds 1000 rows of 10 columns.
+  const child = spawn(BIN, ["serve", "--sandbox", "--http", "127.0.0.1:0", "--max-result-chars", "400000"], {
     cwd: OUT, // no ./tools here
     env: { PATH: process.env.PATH, RUST_LOG: "info" },
     stdio: ["ignore", "ignore", "pipe"],
