@@ -10,8 +10,7 @@
 //! URI answers every client, so a host that fetches it without listing first still gets it.
 
 use rmcp::model::{
-    ClientCapabilities, MetaObject, ReadResourceResult, Resource, ResourceContents,
-    Tool,
+    ClientCapabilities, MetaObject, ReadResourceResult, Resource, ResourceContents, Tool,
 };
 use serde_json::{Value, json};
 
@@ -133,7 +132,7 @@ mod tests {
 
     #[test]
     fn ui_meta_points_at_the_app_in_both_forms_and_keeps_other_meta() {
-        let mut tool = Tool::new("t", "d", Default::default());
+        let mut tool = Tool::new("t", "d", rmcp::model::JsonObject::new());
         let Value::Object(other) = json!({"other": 1}) else {
             unreachable!()
         };
