@@ -38,6 +38,7 @@ pub fn load(dir: &Path, reserved: &[&str]) -> Result<LoadedTools, LoadError> {
 pub fn catalog_tool(custom: CustomTool) -> CatalogTool {
     let mut input = custom.input_schema();
     make_portable(&mut input, Side::Input);
+    let is_suiteql = matches!(custom.kind(), ToolKind::Suiteql { .. });
     let output = match custom.kind() {
         ToolKind::Suiteql { .. } => suiteql::output_schema(),
         ToolKind::Restlet { .. } => restlets::output_schema(),
@@ -63,7 +64,12 @@ pub fn catalog_tool(custom: CustomTool) -> CatalogTool {
         let custom = Arc::clone(&custom);
         Box::pin(async move { run(&custom, ctx, args).await })
     });
-    CatalogTool::new(tool, CUSTOM_TOOLSET, handler)
+    let catalog_tool = CatalogTool::new(tool, CUSTOM_TOOLSET, handler);
+    if is_suiteql {
+        catalog_tool.with_app(suiteql::TABLE_APP_URI)
+    } else {
+        catalog_tool
+    }
 }
 
 async fn run(tool: &CustomTool, ctx: ToolContext, args: JsonObject) -> Result<Value, ToolError> {

@@ -113,6 +113,9 @@ pub struct CatalogTool {
     pub tool: Tool,
     /// The toolset that enables it.
     pub toolset: String,
+    /// The `ui://` resource of the MCP App that shows this tool's results, if any. Listed as `_meta.ui.resourceUri`
+    /// only to clients that announce the apps extension (see [`crate::server::apps`]).
+    pub app: Option<&'static str>,
     handler: ToolHandler,
 }
 
@@ -121,6 +124,7 @@ impl std::fmt::Debug for CatalogTool {
         f.debug_struct("CatalogTool")
             .field("name", &self.tool.name)
             .field("toolset", &self.toolset)
+            .field("app", &self.app)
             .finish_non_exhaustive()
     }
 }
@@ -148,8 +152,16 @@ impl CatalogTool {
         Self {
             tool,
             toolset: toolset.into(),
+            app: None,
             handler,
         }
+    }
+
+    /// Shows this tool's results in the MCP App at `uri` (a `ui://` resource the server serves), for clients
+    /// that support MCP Apps. Tools returning `run_suiteql`'s shape use [`suiteql::TABLE_APP_URI`].
+    pub fn with_app(mut self, uri: &'static str) -> Self {
+        self.app = Some(uri);
+        self
     }
 
     /// A tool whose input `I` and output `O` are Rust types: the schemas come from them, arguments are

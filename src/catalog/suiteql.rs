@@ -117,7 +117,12 @@ pub fn run_suiteql() -> CatalogTool {
             run(&ctx, &input.query, input.offset, limit).await
         },
     )
+    .with_app(TABLE_APP_URI)
 }
+
+/// The MCP App that shows results of `run_suiteql`'s shape as a sortable table and a chart; tools returning that
+/// shape opt in with [`CatalogTool::with_app`].
+pub const TABLE_APP_URI: &str = "ui://netsuite/table.html";
 
 /// Runs `query` for the rows `offset..offset + limit` (any offset; aligned to NetSuite's paging by the client)
 /// and shapes them into a [`SuiteQlResult`] cut to the context's character budget. `run_suiteql` and every

@@ -4,6 +4,7 @@
 //! The tool list can change while the server runs (custom tool files, see [`reload`]); the server declares
 //! `tools.listChanged` and tells every connected client (see [`listeners`]).
 
+pub mod apps;
 pub mod builder;
 pub mod listeners;
 pub mod reload;
@@ -13,7 +14,8 @@ use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    JsonObject, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
     SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
@@ -86,6 +88,23 @@ impl NetSuiteServer {
     /// The tools this server exposes, as listed to clients.
     pub fn visible_tools(&self) -> Vec<Tool> {
         visible_tools(&self.catalog.snapshot(), &self.ctx.governance)
+    }
+
+    /// The tools as listed to one client: with `apps` (the client supports MCP Apps), tools that have an app carry
+    /// `_meta.ui.resourceUri`.
+    pub fn listed_tools(&self, apps: bool) -> Vec<Tool> {
+        let catalog = self.catalog.snapshot();
+        let tools = visible_tools(&catalog, &self.ctx.governance);
+        if !apps {
+            return tools;
+        }
+        tools
+            .into_iter()
+            .map(|t| match catalog.get(&t.name).and_then(|c| c.app) {
+                Some(uri) => apps::with_ui_meta(t, uri),
+                None => t,
+            })
+            .collect()
     }
 
     /// The clients told when the tool list changes.
@@ -334,6 +353,7 @@ impl ServerHandler for NetSuiteServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_tool_list_changed()
+                .enable_resources()
                 .build(),
         )
         .with_server_info(
@@ -345,9 +365,32 @@ impl ServerHandler for NetSuiteServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.visible_tools()))
+        let apps = apps::client_supports_apps(context.client_capabilities().as_ref());
+        Ok(ListToolsResult::with_all_items(self.listed_tools(apps)))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let apps = apps::client_supports_apps(context.client_capabilities().as_ref());
+        let resources = if apps { apps::resources() } else { Vec::new() };
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        apps::read(&request.uri)
+            .map(ReadResourceResponse::from)
+            .ok_or_else(|| {
+                McpError::invalid_params(format!("unknown resource {:?}", request.uri), None)
+            })
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
