@@ -150,4 +150,34 @@ mod tests {
             "{dbg}"
         );
     }
+
+    #[test]
+    fn http_config_reads_lists_and_limits_and_refuses_zero_for_its_variable() {
+        let s = Settings::from_env(env(&[
+            (
+                "NETSUITE_MCP_ALLOWED_HOSTS",
+                "mcp.example.com, 10.0.0.5:8080",
+            ),
+            ("NETSUITE_MCP_ALLOWED_ORIGINS", "https://claude.ai"),
+            ("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", "7"),
+            ("NETSUITE_MCP_HTTP_MAX_BODY_BYTES", "2048"),
+        ]))
+        .unwrap();
+        let c = HttpConfig::from_settings(&s).unwrap();
+        assert_eq!(c.allowed_hosts, ["mcp.example.com", "10.0.0.5:8080"]);
+        assert_eq!(c.allowed_origins, ["https://claude.ai"]);
+        assert_eq!(c.request_timeout, Some(Duration::from_secs(7)));
+        assert_eq!(c.max_body_bytes, Some(2048));
+        for (var, reason) in [
+            (
+                "NETSUITE_MCP_HTTP_REQUEST_TIMEOUT",
+                "must be at least 1 (seconds)",
+            ),
+            ("NETSUITE_MCP_HTTP_MAX_BODY_BYTES", "must be at least 1"),
+        ] {
+            let s = Settings::from_env(env(&[(var, "0")])).unwrap();
+            let e = HttpConfig::from_settings(&s).unwrap_err().to_string();
+            assert_eq!(e, format!("{var}: {reason}"));
+        }
+    }
 }
