@@ -108,10 +108,10 @@ async fn run() -> BenchResult<()> {
         .unwrap_or(300)
         .max(20);
     let local = start_with_generated_credentials(0).await?;
-    let direct = local
-        .settings
-        .netsuite()?
-        .into_client(ClientOptions::default())?;
+    let direct = netsuite_mcp::commands::wiring::netsuite_client(
+        local.settings.netsuite()?,
+        ClientOptions::default(),
+    )?;
     let bearer = direct.tokens().access_token().await?.expose().to_owned();
     let http = reqwest::Client::builder().build()?;
     let mut bench = Bench {

@@ -11,7 +11,8 @@
 
 use netsuite_mcp::catalog::custom::CUSTOM_TOOLSET;
 use netsuite_mcp::catalog::{CatalogTool, ToolContext, ToolError, annotations};
-use netsuite_mcp::config::Settings;
+use netsuite_mcp::commands::wiring;
+use netsuite_mcp::config::{ServerConfig, Settings};
 use netsuite_mcp::netsuite::ClientOptions;
 use netsuite_mcp::sandbox::local::start_with_generated_credentials;
 use netsuite_mcp::server::NetSuiteServer;
@@ -88,9 +89,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Settings::load(None, None, Settings::default(), |k| std::env::var(k).ok())?
     };
-    let client = settings.netsuite()?.into_client(ClientOptions::default())?;
+    let client = wiring::netsuite_client(settings.netsuite()?, ClientOptions::default())?;
     let server = NetSuiteServer::builder()
-        .settings(&settings)
+        .config(&ServerConfig::from_settings(&settings)?)
         .tool(customer_balance())
         .build(client)?;
     let _watch = server.watch_tools_dir();

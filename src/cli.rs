@@ -81,19 +81,6 @@ pub struct ServeArgs {
     pub governance: GovernanceArgs,
 }
 
-impl ServeArgs {
-    /// The transport chosen by --http / --stateless.
-    pub fn transport(&self) -> crate::commands::serve::Transport {
-        match self.http {
-            None => crate::commands::serve::Transport::Stdio,
-            Some(bind) => crate::commands::serve::Transport::Http {
-                bind,
-                stateless: self.stateless,
-            },
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum ToolsCommand {
     /// Print the tools `serve` would expose with this configuration.
@@ -205,4 +192,79 @@ pub struct CertGenerateArgs {
     /// Common name of the certificate.
     #[arg(long, default_value = "netsuite-mcp")]
     pub common_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SETTINGS;
+    use clap::CommandFactory;
+
+    /// Flags of `serve` and `tools list` that are not settings of the table.
+    const NOT_SETTINGS: &[&str] = &[
+        "--sandbox",
+        "--http",
+        "--stateless",
+        "--json",
+        "--config",
+        "--profile",
+    ];
+
+    fn long_flags(path: &[&str]) -> Vec<String> {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut sub = &cmd;
+        for name in path {
+            sub = sub.find_subcommand(name).unwrap();
+        }
+        sub.get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| *l != "help" && *l != "version")
+            .map(|l| format!("--{l}"))
+            .collect()
+    }
+
+    #[test]
+    fn every_setting_flag_is_a_table_entry_and_every_table_flag_exists() {
+        let table: Vec<&str> = SETTINGS.iter().filter_map(|s| s.flag).collect();
+        for path in [&["serve"][..], &["tools", "list"][..]] {
+            let flags = long_flags(path);
+            for flag in &flags {
+                assert!(
+                    NOT_SETTINGS.contains(&flag.as_str()) || table.contains(&flag.as_str()),
+                    "{path:?} {flag} mirrors no entry of the settings table"
+                );
+            }
+            for flag in &table {
+                assert!(flags.iter().any(|f| f == flag), "{path:?} lacks {flag}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_flag_fills_the_setting_of_its_table_entry() {
+        let args = GovernanceArgs {
+            read_only: true,
+            toolsets: Some("a".into()),
+            tools: Some("b".into()),
+            exclude_tools: Some("c".into()),
+            tools_dir: Some("d".into()),
+            tools_poll_ms: Some(1),
+            max_result_chars: Some(2),
+        };
+        let s = args.settings();
+        let set = |key: &str| match key {
+            "read_only" => s.read_only.is_some(),
+            "toolsets" => s.toolsets.is_some(),
+            "tools" => s.tools.is_some(),
+            "exclude_tools" => s.exclude_tools.is_some(),
+            "tools_dir" => s.tools_dir.is_some(),
+            "tools_poll_ms" => s.tools_poll_ms.is_some(),
+            "max_result_chars" => s.max_result_chars.is_some(),
+            other => panic!("flag of {other} not handled by GovernanceArgs::settings"),
+        };
+        for info in SETTINGS.iter().filter(|s| s.flag.is_some()) {
+            assert!(set(info.key), "{} not filled from its flag", info.key);
+        }
+    }
 }

@@ -1,7 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use netsuite_mcp::cli::{CertCommand, Cli, Command, ToolsCommand};
+use netsuite_mcp::cert::CertOptions;
+use netsuite_mcp::cli::{CertCommand, Cli, Command, ServeArgs, ToolsCommand};
+use netsuite_mcp::commands::serve::Transport;
 use netsuite_mcp::commands::{self, CommandError, doctor};
 use netsuite_mcp::config::Settings;
 
@@ -59,14 +61,20 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             }
         }
         Command::Cert(CertCommand::Generate(args)) => {
-            print!("{}", commands::cert::generate_files(&args)?);
+            let options = CertOptions {
+                algorithm: args.algorithm.into(),
+                rsa_bits: args.rsa_bits,
+                days: args.days,
+                common_name: args.common_name,
+            };
+            print!("{}", commands::cert::generate_files(&options, &args.out)?);
         }
         Command::Serve(args) => {
             let settings = commands::load_settings(config, profile, args.governance.settings())?;
             if args.sandbox {
-                commands::serve::run_sandbox(settings, args.transport()).await?;
+                commands::serve::run_sandbox(settings, transport(&args)).await?;
             } else {
-                commands::serve::run(&settings, args.transport()).await?;
+                commands::serve::run(&settings, transport(&args)).await?;
             }
         }
         Command::Tools(ToolsCommand::List { json, governance }) => {
@@ -75,7 +83,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Tools(ToolsCommand::Validate { dir }) => {
             let settings = commands::load_settings(config, profile, Settings::default())?;
-            let dir = commands::tools::tools_dir(dir.as_deref(), &settings);
+            let dir = commands::tools::tools_dir(dir.as_deref(), settings.tools_dir.as_deref());
             let validation = commands::tools::validate(&dir)?;
             for line in &validation.lines {
                 println!("{line}");
@@ -89,4 +97,15 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
     }
     Ok(())
+}
+
+/// The transport chosen by --http / --stateless.
+fn transport(args: &ServeArgs) -> Transport {
+    match args.http {
+        None => Transport::Stdio,
+        Some(bind) => Transport::Http {
+            bind,
+            stateless: args.stateless,
+        },
+    }
 }

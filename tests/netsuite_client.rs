@@ -109,12 +109,11 @@ async fn a_retry_after_within_the_budget_is_waited_for() {
     let account = start(Algorithm::ES256).await;
     let mut options = fast_retries();
     options.retry.max_delay = Duration::from_secs(2);
-    let client = account
-        .settings()
-        .netsuite()
-        .unwrap()
-        .into_client(options)
-        .unwrap();
+    let client = netsuite_mcp::commands::wiring::netsuite_client(
+        account.settings().netsuite().unwrap(),
+        options,
+    )
+    .unwrap();
     account
         .sandbox
         .faults()

@@ -4,10 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{
-    Catalog, CatalogTool, DEFAULT_MAX_RESULT_CHARS, MIN_MAX_RESULT_CHARS, TOOLSETS, ToolError,
-};
-use crate::config::{ConfigError, ListSetting, Settings};
+use super::{Catalog, CatalogTool, DEFAULT_MAX_RESULT_CHARS, TOOLSETS, ToolError};
+use crate::config::{GovernanceConfig, Key, SettingError};
 use crate::netsuite::RecordType;
 use crate::netsuite::records::is_name;
 
@@ -60,31 +58,36 @@ pub enum Hidden {
 impl std::fmt::Display for Hidden {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Hidden::ReadOnly => f.write_str(
-                "this server runs in read-only mode (NETSUITE_MCP_READ_ONLY), which disables every tool that writes",
+            Hidden::ReadOnly => write!(
+                f,
+                "this server runs in read-only mode ({}), which disables every tool that writes",
+                Key::ReadOnly.env()
             ),
-            Hidden::Excluded => {
-                f.write_str("it is excluded by this server's configuration (NETSUITE_MCP_EXCLUDE_TOOLS)")
-            }
+            Hidden::Excluded => write!(
+                f,
+                "it is excluded by this server's configuration ({})",
+                Key::ExcludeTools.env()
+            ),
             Hidden::ToolsetOff(toolset) => write!(
                 f,
-                "its toolset `{toolset}` is not enabled (NETSUITE_MCP_TOOLSETS) and it is not listed in NETSUITE_MCP_TOOLS"
+                "its toolset `{toolset}` is not enabled ({}) and it is not listed in {}",
+                Key::Toolsets.env(),
+                Key::Tools.env()
             ),
         }
     }
 }
 
 impl Governance {
-    /// Reads and validates the governance settings against the tools of `catalog`. Unknown toolsets, tool
-    /// names or malformed record types are configuration errors naming the setting and the valid values.
-    pub fn from_settings(settings: &Settings, catalog: &Catalog) -> Result<Self, ConfigError> {
+    /// Checks the configured governance against the tools of `catalog`. Unknown toolsets, tool names or
+    /// malformed record types are reported for their setting, with the valid values.
+    pub fn from_config(config: &GovernanceConfig, catalog: &Catalog) -> Result<Self, SettingError> {
         let tool_names: Vec<&str> = catalog.iter().map(CatalogTool::name).collect();
-        let check_tools = |setting: &'static str, list: &Option<ListSetting>| {
-            let items = list.as_ref().map(ListSetting::items).unwrap_or_default();
-            for item in &items {
+        let check_tools = |key: Key, items: &[String]| {
+            for item in items {
                 if !tool_names.contains(&item.as_str()) {
-                    return Err(ConfigError::Invalid {
-                        setting,
+                    return Err(SettingError {
+                        key,
                         reason: format!(
                             "unknown tool {item:?}; valid tools: {}",
                             tool_names.join(", ")
@@ -92,17 +95,17 @@ impl Governance {
                     });
                 }
             }
-            Ok(items.into_iter().collect::<BTreeSet<_>>())
+            Ok(items.iter().cloned().collect::<BTreeSet<_>>())
         };
-        let tools = check_tools("NETSUITE_MCP_TOOLS", &settings.tools)?;
-        let exclude = check_tools("NETSUITE_MCP_EXCLUDE_TOOLS", &settings.exclude_tools)?;
-        let toolsets = match &settings.toolsets {
+        let tools = check_tools(Key::Tools, config.tools.as_deref().unwrap_or_default())?;
+        let exclude = check_tools(Key::ExcludeTools, &config.exclude_tools)?;
+        let toolsets = match &config.toolsets {
             // A list of tools alone means exactly those tools.
-            None if settings.tools.is_some() => BTreeSet::new(),
+            None if config.tools.is_some() => BTreeSet::new(),
             None => default_toolsets(),
             Some(list) => {
                 let mut set = BTreeSet::new();
-                for item in list.items() {
+                for item in list {
                     let item = item.to_ascii_lowercase();
                     if item == ALL_TOOLSETS {
                         set.extend(TOOLSETS.iter().map(|(n, _, _)| (*n).to_owned()));
@@ -110,8 +113,8 @@ impl Governance {
                         set.insert(item);
                     } else {
                         let valid: Vec<&str> = TOOLSETS.iter().map(|(n, _, _)| *n).collect();
-                        return Err(ConfigError::Invalid {
-                            setting: "NETSUITE_MCP_TOOLSETS",
+                        return Err(SettingError {
+                            key: Key::Toolsets,
                             reason: format!(
                                 "unknown toolset {item:?}; valid toolsets: {}, or {ALL_TOOLSETS}",
                                 valid.join(", ")
@@ -122,14 +125,14 @@ impl Governance {
                 set
             }
         };
-        let record_types = match &settings.record_types {
+        let record_types = match &config.record_types {
             None => None,
             Some(list) => {
                 let mut set = BTreeSet::new();
-                for item in list.items() {
-                    if !is_name(&item) {
-                        return Err(ConfigError::Invalid {
-                            setting: "NETSUITE_MCP_RECORD_TYPES",
+                for item in list {
+                    if !is_name(item) {
+                        return Err(SettingError {
+                            key: Key::RecordTypes,
                             reason: format!(
                                 "{item:?} is not a record type; use names such as customer,salesorder"
                             ),
@@ -140,22 +143,13 @@ impl Governance {
                 Some(set)
             }
         };
-        let max_result_chars = settings
-            .max_result_chars
-            .unwrap_or(DEFAULT_MAX_RESULT_CHARS);
-        if max_result_chars < MIN_MAX_RESULT_CHARS {
-            return Err(ConfigError::Invalid {
-                setting: "NETSUITE_MCP_MAX_RESULT_CHARS",
-                reason: format!("must be at least {MIN_MAX_RESULT_CHARS} (got {max_result_chars})"),
-            });
-        }
         Ok(Self {
-            read_only: settings.read_only.unwrap_or(false),
+            read_only: config.read_only,
             toolsets,
             tools,
             exclude,
             record_types,
-            max_result_chars,
+            max_result_chars: config.max_result_chars,
         })
     }
 
@@ -195,8 +189,9 @@ impl Governance {
         match &self.record_types {
             Some(set) if !self.allows_record_type(record_type.as_str()) => {
                 Err(ToolError::Refused(format!(
-                    "record type {:?} is not allowed on this server (NETSUITE_MCP_RECORD_TYPES); allowed record types: {}",
+                    "record type {:?} is not allowed on this server ({}); allowed record types: {}",
                     record_type.as_str(),
+                    Key::RecordTypes.env(),
                     set.iter().cloned().collect::<Vec<_>>().join(", ")
                 )))
             }
@@ -208,6 +203,13 @@ impl Governance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{ListSetting, ServerConfig, Settings};
+
+    /// The way the composition root gets there: settings → typed config → governance.
+    fn from_settings(s: &Settings, catalog: &Catalog) -> Result<Governance, SettingError> {
+        let config = ServerConfig::from_settings(s).unwrap().governance;
+        Governance::from_config(&config, catalog)
+    }
 
     fn settings(f: impl FnOnce(&mut Settings)) -> Settings {
         let mut s = Settings::default();
@@ -221,7 +223,7 @@ mod tests {
 
     fn visible(s: Settings) -> Vec<String> {
         let catalog = Catalog::builtin();
-        let g = Governance::from_settings(&s, &catalog).unwrap();
+        let g = from_settings(&s, &catalog).unwrap();
         g.visible(&catalog).map(|t| t.name().to_owned()).collect()
     }
 
@@ -282,29 +284,27 @@ mod tests {
     #[test]
     fn unknown_names_are_config_errors_listing_valid_values() {
         let catalog = Catalog::builtin();
-        let e =
-            Governance::from_settings(&settings(|s| s.toolsets = csv("suiteql,recordz")), &catalog)
-                .unwrap_err()
-                .to_string();
+        let e = from_settings(&settings(|s| s.toolsets = csv("suiteql,recordz")), &catalog)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("NETSUITE_MCP_TOOLSETS")
                 && e.contains("recordz")
                 && e.contains("records_delete"),
             "{e}"
         );
-        let e =
-            Governance::from_settings(&settings(|s| s.exclude_tools = csv("drop_table")), &catalog)
-                .unwrap_err()
-                .to_string();
+        let e = from_settings(&settings(|s| s.exclude_tools = csv("drop_table")), &catalog)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("NETSUITE_MCP_EXCLUDE_TOOLS") && e.contains("run_suiteql"),
             "{e}"
         );
-        let e = Governance::from_settings(&settings(|s| s.tools = csv("x")), &catalog)
+        let e = from_settings(&settings(|s| s.tools = csv("x")), &catalog)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("NETSUITE_MCP_TOOLS:"), "{e}");
-        let e = Governance::from_settings(
+        let e = from_settings(
             &settings(|s| s.record_types = csv("customer,../x")),
             &catalog,
         )
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn record_type_allow_list_is_case_insensitive() {
         let catalog = Catalog::builtin();
-        let g = Governance::from_settings(
+        let g = from_settings(
             &settings(|s| s.record_types = csv("Customer, salesorder")),
             &catalog,
         )

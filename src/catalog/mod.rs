@@ -56,10 +56,7 @@ pub fn builtin_tool_names() -> Vec<&'static str> {
     BUILTIN.names()
 }
 
-/// Default character budget of one tool result (about 12k tokens).
-pub const DEFAULT_MAX_RESULT_CHARS: usize = 50_000;
-/// The smallest budget accepted: enough for one modest row plus the paging fields.
-pub const MIN_MAX_RESULT_CHARS: usize = 1_000;
+pub use crate::config::{DEFAULT_MAX_RESULT_CHARS, MIN_MAX_RESULT_CHARS};
 
 /// Why a tool call failed. [`crate::server`] turns each into an `isError` result, in one place.
 #[derive(Debug, thiserror::Error)]

@@ -6,21 +6,14 @@ use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use crate::cert::{CertOptions, generate};
-use crate::cli::CertGenerateArgs;
 
 /// File names written by `cert generate`.
 pub const KEY_FILE: &str = "private_key.pem";
 pub const CERT_FILE: &str = "certificate.pem";
 
-/// Generates and writes both files; returns the message for the user.
-pub fn generate_files(args: &CertGenerateArgs) -> Result<String, CommandError> {
-    let options = CertOptions {
-        algorithm: args.algorithm.into(),
-        rsa_bits: args.rsa_bits,
-        days: args.days,
-        common_name: args.common_name.clone(),
-    };
-    let (key_path, cert_path) = write_pair(&args.out, &options)?;
+/// Generates and writes both files into `out`; returns the message for the user.
+pub fn generate_files(options: &CertOptions, out: &Path) -> Result<String, CommandError> {
+    let (key_path, cert_path) = write_pair(out, options)?;
     let key_abs = std::fs::canonicalize(&key_path).unwrap_or(key_path);
     Ok(format!(
         "Wrote {} (private key, mode 0600; keep it secret) and {} ({}; valid {} days).\n\n\

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::path::Path;
 
+use super::wiring;
 use crate::auth::{Scope, SigningKey};
-use crate::config::{ConfigError, NetSuiteConfig, Settings};
+use crate::config::{ConfigError, Key, NetSuiteConfig, Settings};
 use crate::netsuite::{ClientOptions, NetSuiteClient, NetSuiteError};
 
 /// The SuiteQL query doctor runs: tiny, and on a table every account and most roles can read.
@@ -118,7 +119,7 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
 }
 
 async fn run_network_checks(config: NetSuiteConfig, wants_rest: bool, report: &mut Vec<Check>) {
-    let client = match config.into_client(ClientOptions::default()) {
+    let client = match wiring::netsuite_client(config, ClientOptions::default()) {
         Ok(c) => c,
         Err(e) => {
             report.push(check("token", Status::Fail, e.to_string()));
@@ -208,7 +209,9 @@ fn is_key_problem(e: &ConfigError) -> bool {
     match e {
         ConfigError::Key { .. } => true,
         ConfigError::Invalid { setting, .. } => {
-            setting.contains("PRIVATE_KEY") || setting.contains("ALGORITHM")
+            [Key::PrivateKey, Key::PrivateKeyPath, Key::Algorithm]
+                .iter()
+                .any(|k| k.env() == *setting)
         }
         _ => false,
     }

@@ -6,6 +6,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod token;
 pub mod tools;
+pub mod wiring;
 
 use std::path::Path;
 
@@ -79,8 +80,14 @@ pub fn load_settings(
 impl From<crate::server::BuildError> for CommandError {
     fn from(e: crate::server::BuildError) -> Self {
         match e {
-            crate::server::BuildError::Config(c) => CommandError::Config(c),
+            crate::server::BuildError::Setting(s) => CommandError::Config(s.into()),
             other => CommandError::Tools(other.to_string()),
         }
+    }
+}
+
+impl From<crate::transport::stdio::StdioError> for CommandError {
+    fn from(e: crate::transport::stdio::StdioError) -> Self {
+        CommandError::Io(e.to_string())
     }
 }

@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use super::CommandError;
+use super::wiring;
 use crate::config::Settings;
-use crate::netsuite::ClientOptions;
 use crate::sandbox::local::start_with_generated_credentials;
 use crate::server::NetSuiteServer;
 use crate::transport::http::{HttpError, HttpOptions, HttpServer};
@@ -35,7 +35,7 @@ fn http_options(
     match transport {
         Transport::Stdio => Ok(None),
         Transport::Http { bind, stateless } => {
-            Ok(Some(HttpOptions::from_settings(bind, stateless, settings)?))
+            Ok(Some(wiring::http_options(settings, bind, stateless)?))
         }
     }
 }
@@ -44,7 +44,7 @@ async fn serve_on(server: NetSuiteServer, http: Option<HttpOptions>) -> Result<(
     // Hot reload of the tools directory for as long as the server runs.
     let _watcher = server.watch_tools_dir();
     let Some(options) = http else {
-        return crate::transport::stdio::serve(server).await;
+        return Ok(crate::transport::stdio::serve(server).await?);
     };
     let tools = server.visible_tools();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
@@ -105,10 +105,7 @@ pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(),
     result
 }
 
-/// The server for `settings`: built-in tools plus the tools directory. Governance is checked before the key is
-/// loaded, so that configuration mistakes are reported first.
+/// The server for `settings` (see [`wiring::server`]).
 pub fn build(settings: &Settings) -> Result<NetSuiteServer, CommandError> {
-    let prepared = NetSuiteServer::builder().settings(settings).prepare()?;
-    let client = settings.netsuite()?.into_client(ClientOptions::default())?;
-    Ok(prepared.build(client))
+    wiring::server(settings)
 }

@@ -2,13 +2,12 @@
 
 use serde_json::json;
 
-use super::CommandError;
+use super::{CommandError, wiring};
 use crate::config::Settings;
-use crate::netsuite::ClientOptions;
 
 /// Fetches a token and returns what to print: the bare token, or the JSON form.
 pub async fn run(settings: &Settings, as_json: bool) -> Result<String, CommandError> {
-    let client = settings.netsuite()?.into_client(ClientOptions::default())?;
+    let client = wiring::client_from_settings(settings)?;
     let token = client.tokens().access_token().await?;
     Ok(if as_json {
         json!({

@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::CommandError;
+use super::wiring;
 use crate::catalog::builtin_tool_names;
 use crate::catalog::docs::{annotation_summary, first_sentence};
 use crate::config::{ConfigError, Settings};
 use crate::custom;
-use crate::server::NetSuiteServer;
 
 /// The tools `serve` would expose with `settings`: a table, or JSON definitions with their toolset.
 pub fn list(settings: &Settings, as_json: bool) -> Result<String, CommandError> {
-    let prepared = NetSuiteServer::builder().settings(settings).prepare()?;
+    let prepared = wiring::prepare_server(settings)?;
     let catalog = prepared.catalog();
     let governance = prepared.governance();
     let tools = prepared.visible_tools();
@@ -61,10 +61,10 @@ pub fn list(settings: &Settings, as_json: bool) -> Result<String, CommandError> 
 /// Directory used when neither the command line nor the settings name one.
 pub const DEFAULT_TOOLS_DIR: &str = crate::server::builder::DEFAULT_TOOLS_DIR;
 
-/// The tools directory: `arg`, else the `tools_dir` setting (`NETSUITE_MCP_TOOLS_DIR`), else `./tools`.
-pub fn tools_dir(arg: Option<&Path>, settings: &Settings) -> PathBuf {
-    arg.map(Path::to_path_buf)
-        .or_else(|| settings.tools_dir.clone())
+/// The tools directory: `arg`, else the configured one (`tools_dir` setting), else `./tools`.
+pub fn tools_dir(arg: Option<&Path>, configured: Option<&Path>) -> PathBuf {
+    arg.or(configured)
+        .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_TOOLS_DIR))
 }
 

@@ -20,8 +20,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// Largest response body we read; more is an error, not an out-of-memory.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
-/// In-flight requests allowed by default: the smallest account limit NetSuite grants (netsuite-api.md §8).
-pub const DEFAULT_MAX_CONCURRENCY: usize = 5;
+pub use crate::config::DEFAULT_MAX_CONCURRENCY;
 
 /// When and how often to retry.
 #[derive(Debug, Clone, Copy)]
@@ -202,7 +201,7 @@ pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     http_client_with_timeout(REQUEST_TIMEOUT)
 }
 
-/// [`http_client`] with another whole-request timeout (`NETSUITE_REQUEST_TIMEOUT_MS`).
+/// [`http_client`] with another whole-request timeout (configurable: `config::Key::RequestTimeoutMs`).
 pub fn http_client_with_timeout(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))

@@ -23,25 +23,20 @@ use super::reload::{ToolsDir, load_custom};
 use crate::catalog::governance::Governance;
 use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, CatalogTool, TOOLSETS, ToolContext};
-use crate::config::{ConfigError, Settings};
+use crate::config::{GovernanceConfig, ServerConfig, SettingError};
 use crate::custom::DirState;
 use crate::netsuite::NetSuiteClient;
 
 /// Directory of custom tool files used when none is configured, if it exists.
 pub const DEFAULT_TOOLS_DIR: &str = "tools";
-/// How often the tools directory is checked for changes by default.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// The shortest poll interval accepted in settings (0 turns watching off).
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
-/// The longest poll interval accepted in settings (longer ones are used as this one through the Rust API).
-pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+pub use crate::config::{DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL, MIN_POLL_INTERVAL};
 
 /// Why a server could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// A setting is invalid (governance, poll interval, …).
+    /// A governance setting names something the catalog does not have.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Setting(#[from] SettingError),
     /// Two tools registered in code share a name, or one takes a built-in name.
     #[error("cannot register tool {name:?}: {reason}")]
     Tool { name: String, reason: String },
@@ -49,7 +44,7 @@ pub enum BuildError {
 
 enum GovernanceSource {
     Given(Governance),
-    Settings(Box<Settings>),
+    Config(GovernanceConfig),
 }
 
 /// Collects the parts of a [`NetSuiteServer`]; see the module documentation.
@@ -88,31 +83,20 @@ impl ServerBuilder {
     }
 
     /// Takes governance (toolsets, include/exclude lists, read-only mode, record types, result budget), the tools
-    /// directory and its poll interval from `settings`. Unset `tools_dir` means `./tools` when it exists.
-    pub fn settings(mut self, settings: &Settings) -> Self {
-        self.governance = GovernanceSource::Settings(Box::new(settings.clone()));
-        self.tools_dir = match &settings.tools_dir {
+    /// directory and its poll interval from `config`. No configured directory means `./tools` when it exists.
+    pub fn config(mut self, config: &ServerConfig) -> Self {
+        self.governance = GovernanceSource::Config(config.governance.clone());
+        self.tools_dir = match &config.tools_dir.dir {
             Some(dir) => Some(dir.clone()),
             None => Some(PathBuf::from(DEFAULT_TOOLS_DIR)).filter(|d| d.is_dir()),
         };
-        match settings.tools_poll_ms.map(Duration::from_millis) {
-            Some(d) if !d.is_zero() && !(MIN_POLL_INTERVAL..=MAX_POLL_INTERVAL).contains(&d) => {
-                self.errors.push(BuildError::Config(ConfigError::Invalid {
-                    setting: "NETSUITE_MCP_TOOLS_POLL_MS",
-                    reason: format!(
-                        "must be 0 (no hot reload) or from {} to {} ms",
-                        MIN_POLL_INTERVAL.as_millis(),
-                        MAX_POLL_INTERVAL.as_millis()
-                    ),
-                }));
-            }
-            Some(d) => self.poll = d,
-            None => {}
+        if let Some(poll) = config.tools_dir.poll {
+            self.poll = poll;
         }
         self
     }
 
-    /// Uses this governance instead of the default one (replaces what [`ServerBuilder::settings`] set).
+    /// Uses this governance instead of the default one (replaces what [`ServerBuilder::config`] set).
     pub fn governance(mut self, governance: Governance) -> Self {
         self.governance = GovernanceSource::Given(governance);
         self
@@ -170,7 +154,7 @@ impl ServerBuilder {
         });
         let governance = match self.governance {
             GovernanceSource::Given(g) => g,
-            GovernanceSource::Settings(s) => Governance::from_settings(&s, &live.snapshot())?,
+            GovernanceSource::Config(c) => Governance::from_config(&c, &live.snapshot())?,
         };
         Ok(PreparedServer {
             catalog: live,

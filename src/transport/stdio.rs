@@ -8,7 +8,6 @@ use rmcp::ServiceExt;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use crate::commands::CommandError;
 use crate::server::NetSuiteServer;
 
 /// The answer to a line that is not JSON.
@@ -16,8 +15,19 @@ pub const PARSE_ERROR: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-327
 /// Bytes in flight between the guard and rmcp.
 const PIPE_BYTES: usize = 256 * 1024;
 
+/// Failure of the stdio transport.
+#[derive(Debug, thiserror::Error)]
+pub enum StdioError {
+    /// The MCP session could not start.
+    #[error("MCP session did not start: {0}")]
+    Start(String),
+    /// The MCP server task failed while serving.
+    #[error("MCP server task failed: {0}")]
+    Task(String),
+}
+
 /// Serves until the client closes stdin (or the process gets Ctrl-C).
-pub async fn serve(server: NetSuiteServer) -> Result<(), CommandError> {
+pub async fn serve(server: NetSuiteServer) -> Result<(), StdioError> {
     let tools = server.visible_tools();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     tracing::info!(tools = %names.join(","), "serving MCP on stdio");
@@ -26,10 +36,10 @@ pub async fn serve(server: NetSuiteServer) -> Result<(), CommandError> {
     let running = server
         .serve(rmcp_side)
         .await
-        .map_err(|e| CommandError::Io(format!("MCP session did not start: {e}")))?;
+        .map_err(|e| StdioError::Start(e.to_string()))?;
     tokio::select! {
         quit = running.waiting() => {
-            let reason = quit.map_err(|e| CommandError::Io(format!("MCP server task failed: {e}")))?;
+            let reason = quit.map_err(|e| StdioError::Task(e.to_string()))?;
             tracing::info!(?reason, "MCP session ended");
         }
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted"),

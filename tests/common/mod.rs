@@ -105,10 +105,7 @@ pub fn fast_retries() -> ClientOptions {
 }
 
 pub fn client_for(settings: Settings) -> NetSuiteClient {
-    settings
-        .netsuite()
-        .unwrap()
-        .into_client(fast_retries())
+    netsuite_mcp::commands::wiring::netsuite_client(settings.netsuite().unwrap(), fast_retries())
         .unwrap()
 }
 

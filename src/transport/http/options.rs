@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::HttpError;
 use super::bearer::BearerToken;
 use super::hosts::{LOOPBACK_HOSTS, parse_allowed_host, parse_allowed_origin};
-use crate::config::{ConfigError, Settings};
+use crate::config::{HttpConfig, Key, SettingError};
 
 /// Largest request body accepted by default. Tool arguments are small; 1 MiB leaves room for big record values.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -63,57 +63,40 @@ impl HttpOptions {
         }
     }
 
-    /// Options from the configuration (`NETSUITE_MCP_HTTP_TOKEN` or `…_TOKEN_FILE`, `NETSUITE_MCP_ALLOWED_HOSTS`,
-    /// `NETSUITE_MCP_ALLOWED_ORIGINS`, `NETSUITE_MCP_HTTP_REQUEST_TIMEOUT`, `NETSUITE_MCP_HTTP_MAX_BODY_BYTES`),
-    /// validated: a non-loopback address without a token is refused with the fix.
-    pub fn from_settings(
+    /// Options from the configuration, validated: host and origin entries that do not parse, and a
+    /// non-loopback address without a token, are refused for their setting with the fix.
+    pub fn from_config(
         bind: SocketAddr,
         stateless: bool,
-        settings: &Settings,
-    ) -> Result<Self, ConfigError> {
+        config: &HttpConfig,
+    ) -> Result<Self, SettingError> {
         let mut options = Self::new(bind);
         options.stateless = stateless;
-        options.bearer = settings.http_bearer()?.as_ref().map(BearerToken::new);
-        if let Some(extra) = &settings.allowed_hosts {
-            for host in extra.items() {
-                parse_allowed_host(&host).map_err(|reason| ConfigError::Invalid {
-                    setting: "NETSUITE_MCP_ALLOWED_HOSTS",
-                    reason,
-                })?;
-                if !options.allowed_hosts.contains(&host) {
-                    options.allowed_hosts.push(host);
-                }
+        options.bearer = config.bearer.as_ref().map(BearerToken::new);
+        for host in &config.allowed_hosts {
+            parse_allowed_host(host).map_err(|reason| SettingError {
+                key: Key::AllowedHosts,
+                reason,
+            })?;
+            if !options.allowed_hosts.contains(host) {
+                options.allowed_hosts.push(host.clone());
             }
         }
-        if let Some(extra) = &settings.allowed_origins {
-            for origin in extra.items() {
-                parse_allowed_origin(&origin).map_err(|reason| ConfigError::Invalid {
-                    setting: "NETSUITE_MCP_ALLOWED_ORIGINS",
-                    reason,
-                })?;
-                options.allowed_origins.push(origin);
-            }
+        for origin in &config.allowed_origins {
+            parse_allowed_origin(origin).map_err(|reason| SettingError {
+                key: Key::AllowedOrigins,
+                reason,
+            })?;
+            options.allowed_origins.push(origin.clone());
         }
-        if let Some(secs) = settings.http_request_timeout {
-            if secs == 0 {
-                return Err(ConfigError::Invalid {
-                    setting: "NETSUITE_MCP_HTTP_REQUEST_TIMEOUT",
-                    reason: "must be at least 1 (seconds)".into(),
-                });
-            }
-            options.request_timeout = Duration::from_secs(secs);
+        if let Some(timeout) = config.request_timeout {
+            options.request_timeout = timeout;
         }
-        if let Some(bytes) = settings.http_max_body_bytes {
-            if bytes == 0 {
-                return Err(ConfigError::Invalid {
-                    setting: "NETSUITE_MCP_HTTP_MAX_BODY_BYTES",
-                    reason: "must be at least 1".into(),
-                });
-            }
+        if let Some(bytes) = config.max_body_bytes {
             options.max_body_bytes = bytes;
         }
-        options.validate().map_err(|e| ConfigError::Invalid {
-            setting: "NETSUITE_MCP_HTTP_TOKEN",
+        options.validate().map_err(|e| SettingError {
+            key: Key::HttpToken,
             reason: e.to_string(),
         })?;
         Ok(options)
@@ -176,21 +159,15 @@ mod tests {
     }
 
     #[test]
-    fn options_from_settings_read_token_hosts_origins_and_limits() {
-        use crate::config::ListSetting;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("token");
-        std::fs::write(&file, "from-a-file-0123456789\n").unwrap();
-        let settings = Settings {
-            http_token_file: Some(file),
-            allowed_hosts: Some(ListSetting::Csv("mcp.example.com, 10.0.0.5:8080".into())),
-            allowed_origins: Some(ListSetting::Csv("https://claude.ai".into())),
-            http_request_timeout: Some(7),
-            http_max_body_bytes: Some(2048),
-            ..Default::default()
+    fn options_from_config_read_token_hosts_origins_and_limits() {
+        let config = HttpConfig {
+            bearer: Some(SecretString::from("from-a-file-0123456789".to_owned())),
+            allowed_hosts: vec!["mcp.example.com".into(), "10.0.0.5:8080".into()],
+            allowed_origins: vec!["https://claude.ai".into()],
+            request_timeout: Some(Duration::from_secs(7)),
+            max_body_bytes: Some(2048),
         };
-        let o =
-            HttpOptions::from_settings("0.0.0.0:8080".parse().unwrap(), true, &settings).unwrap();
+        let o = HttpOptions::from_config("0.0.0.0:8080".parse().unwrap(), true, &config).unwrap();
         assert!(
             o.bearer
                 .as_ref()
@@ -204,19 +181,19 @@ mod tests {
         assert_eq!(o.max_body_bytes, 2048);
         assert!(o.stateless);
 
-        let err = HttpOptions::from_settings(
+        let err = HttpOptions::from_config(
             "0.0.0.0:8080".parse().unwrap(),
             false,
-            &Settings::default(),
+            &HttpConfig::default(),
         )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("openssl rand -hex 32"), "{err}");
-        let bad_host = Settings {
-            allowed_hosts: Some(ListSetting::Csv("https://mcp.example.com".into())),
+        .unwrap_err();
+        assert_eq!(err.key, Key::HttpToken);
+        assert!(err.to_string().contains("openssl rand -hex 32"), "{err}");
+        let bad_host = HttpConfig {
+            allowed_hosts: vec!["https://mcp.example.com".into()],
             ..Default::default()
         };
-        let err = HttpOptions::from_settings("127.0.0.1:0".parse().unwrap(), false, &bad_host)
+        let err = HttpOptions::from_config("127.0.0.1:0".parse().unwrap(), false, &bad_host)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("NETSUITE_MCP_ALLOWED_HOSTS"), "{err}");

@@ -1,0 +1,315 @@
+//! [`NetSuiteConfig`]: what talking to NetSuite needs (account, endpoints, credentials, client tuning),
+//! validated. Building the client from it is the commands' job (`commands::wiring`).
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{ConfigError, Key, Settings};
+use crate::account::{AccountId, Endpoints};
+use crate::auth::{AssertionParams, Scope, SigningKey};
+
+/// In-flight requests allowed by default: the smallest account limit NetSuite grants (netsuite-api.md §8).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 5;
+
+/// Everything needed to talk to NetSuite, validated.
+#[derive(Debug)]
+pub struct NetSuiteConfig {
+    pub account: AccountId,
+    pub client_id: String,
+    pub certificate_id: String,
+    pub key: SigningKey,
+    pub scopes: Vec<Scope>,
+    pub endpoints: Endpoints,
+    pub content_language: Option<String>,
+    pub max_concurrency: usize,
+    /// Overrides of the request timeout and the retry policy; `None` keeps what the caller asked for.
+    pub tuning: ClientTuning,
+}
+
+/// Optional overrides of the NetSuite client's timeout and retry policy (`NETSUITE_REQUEST_TIMEOUT_MS`,
+/// `NETSUITE_RETRY_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientTuning {
+    pub request_timeout: Option<Duration>,
+    pub retry_max_attempts: Option<u32>,
+    pub retry_base_delay: Option<Duration>,
+    pub retry_max_delay: Option<Duration>,
+}
+
+impl NetSuiteConfig {
+    /// The assertion parameters for this configuration (`aud` = the token URL in use).
+    pub fn assertion_params(&self) -> AssertionParams {
+        AssertionParams {
+            client_id: self.client_id.clone(),
+            certificate_id: self.certificate_id.clone(),
+            audience: self.endpoints.token_url(),
+            scopes: self.scopes.clone(),
+        }
+    }
+}
+
+impl Settings {
+    /// Validates what talking to NetSuite needs and loads the key. Every missing setting is named at once.
+    pub fn netsuite(&self) -> Result<NetSuiteConfig, ConfigError> {
+        let mut missing = Vec::new();
+        for (key, set) in [
+            (Key::AccountId, self.account_id.is_some()),
+            (Key::ClientId, self.client_id.is_some()),
+            (Key::CertificateId, self.certificate_id.is_some()),
+        ] {
+            if !set {
+                missing.push(key.env());
+            }
+        }
+        if self.private_key.is_none() && self.private_key_path.is_none() {
+            missing.push("NETSUITE_PRIVATE_KEY_PATH (or NETSUITE_PRIVATE_KEY)");
+        }
+        if !missing.is_empty() {
+            return Err(ConfigError::Missing(missing));
+        }
+        let account = AccountId::parse(self.account_id.as_deref().unwrap_or_default())?;
+        let endpoints = Endpoints::new(
+            &account,
+            self.base_url.as_deref(),
+            self.restlet_base_url.as_deref(),
+        )?;
+        let client_id = non_blank(Key::ClientId, self.client_id.as_deref())?;
+        let certificate_id = non_blank(Key::CertificateId, self.certificate_id.as_deref())?;
+        let algorithm = self
+            .algorithm
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| ConfigError::Key {
+                setting: Key::Algorithm.env(),
+                source: e,
+            })?;
+        let (pem, key_setting) = self.private_key_pem()?;
+        let key =
+            SigningKey::from_pem(pem.expose_secret(), algorithm).map_err(|e| ConfigError::Key {
+                setting: key_setting.env(),
+                source: e,
+            })?;
+        let scopes = match &self.scopes {
+            None => Scope::defaults(),
+            Some(list) => parse_scopes(&list.items())?,
+        };
+        let max_concurrency = self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY);
+        Ok(NetSuiteConfig {
+            account,
+            client_id,
+            certificate_id,
+            key,
+            scopes,
+            endpoints,
+            content_language: self
+                .content_language
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+            max_concurrency,
+            tuning: self.tuning()?,
+        })
+    }
+
+    /// The request timeout and retry overrides. Tests and benchmarks use them to make failures quick; the
+    /// defaults suit production.
+    pub(super) fn tuning(&self) -> Result<ClientTuning, ConfigError> {
+        let ms = Duration::from_millis;
+        Ok(ClientTuning {
+            request_timeout: self.request_timeout_ms()?.map(ms),
+            retry_max_attempts: self.retry_max_attempts()?,
+            retry_base_delay: self.retry_base_delay_ms()?.map(ms),
+            retry_max_delay: self.retry_max_delay_ms()?.map(ms),
+        })
+    }
+
+    fn private_key_pem(&self) -> Result<(SecretString, Key), ConfigError> {
+        match (&self.private_key, &self.private_key_path) {
+            (Some(_), Some(_)) => Err(ConfigError::Invalid {
+                setting: Key::PrivateKey.env(),
+                reason:
+                    "both NETSUITE_PRIVATE_KEY and NETSUITE_PRIVATE_KEY_PATH are set; keep only one"
+                        .into(),
+            }),
+            (Some(pem), None) => {
+                let text = pem.expose_secret();
+                // Secrets stored in CI variables often carry literal "\n" instead of line breaks.
+                let text = if !text.contains('\n') && text.contains("\\n") {
+                    text.replace("\\n", "\n")
+                } else {
+                    text.to_owned()
+                };
+                Ok((SecretString::from(text), Key::PrivateKey))
+            }
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map(|t| (SecretString::from(t), Key::PrivateKeyPath))
+                .map_err(|e| ConfigError::Invalid {
+                    setting: Key::PrivateKeyPath.env(),
+                    reason: format!("cannot read {}: {e}", path.display()),
+                }),
+            (None, None) => Err(ConfigError::Missing(vec![
+                "NETSUITE_PRIVATE_KEY_PATH (or NETSUITE_PRIVATE_KEY)",
+            ])),
+        }
+    }
+}
+
+fn parse_scopes(items: &[String]) -> Result<Vec<Scope>, ConfigError> {
+    let mut scopes = Vec::new();
+    for item in items {
+        let scope = item
+            .parse::<Scope>()
+            .map_err(|reason| ConfigError::Invalid {
+                setting: Key::Scopes.env(),
+                reason,
+            })?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err(ConfigError::Invalid {
+            setting: Key::Scopes.env(),
+            reason: "no scope given; use e.g. rest_webservices,restlets".into(),
+        });
+    }
+    Ok(scopes)
+}
+
+fn non_blank(key: Key, value: Option<&str>) -> Result<String, ConfigError> {
+    match value.map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v.to_owned()),
+        _ => Err(ConfigError::Missing(vec![key.env()])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Algorithm;
+    use crate::config::ListSetting;
+    use crate::config::file::tests::env;
+
+    #[test]
+    fn timeout_and_retry_knobs_come_from_the_environment_and_refuse_zero() {
+        let s = Settings::from_env(env(&[
+            ("NETSUITE_REQUEST_TIMEOUT_MS", "750"),
+            ("NETSUITE_RETRY_MAX_ATTEMPTS", "2"),
+            ("NETSUITE_RETRY_BASE_DELAY_MS", "10"),
+            ("NETSUITE_RETRY_MAX_DELAY_MS", "40"),
+        ]))
+        .unwrap();
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(
+            s.tuning().unwrap(),
+            ClientTuning {
+                request_timeout: Some(ms(750)),
+                retry_max_attempts: Some(2),
+                retry_base_delay: Some(ms(10)),
+                retry_max_delay: Some(ms(40)),
+            }
+        );
+        assert_eq!(
+            Settings::default().tuning().unwrap(),
+            ClientTuning::default()
+        );
+        for (var, value) in [
+            ("NETSUITE_REQUEST_TIMEOUT_MS", "0"),
+            ("NETSUITE_RETRY_MAX_ATTEMPTS", "0"),
+        ] {
+            let e = Settings::from_env(env(&[(var, value)]))
+                .unwrap()
+                .tuning()
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(var), "{e}");
+        }
+        let e = Settings::from_env(env(&[("NETSUITE_RETRY_BASE_DELAY_MS", "soon")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NETSUITE_RETRY_BASE_DELAY_MS"), "{e}");
+    }
+
+    #[test]
+    fn every_missing_required_setting_is_named_at_once() {
+        let err = Settings::default().netsuite().unwrap_err().to_string();
+        for var in [
+            "NETSUITE_ACCOUNT_ID",
+            "NETSUITE_CLIENT_ID",
+            "NETSUITE_CERTIFICATE_ID",
+            "NETSUITE_PRIVATE_KEY_PATH",
+        ] {
+            assert!(err.contains(var), "{err}");
+        }
+    }
+
+    fn full(key_pem: &str) -> Settings {
+        Settings {
+            account_id: Some("1234567_SB1".into()),
+            client_id: Some("c".repeat(64)),
+            certificate_id: Some("cert-1".into()),
+            private_key: Some(SecretString::from(key_pem.to_owned())),
+            ..Default::default()
+        }
+    }
+
+    fn es256_pem() -> String {
+        crate::cert::generate(&crate::cert::CertOptions {
+            algorithm: Algorithm::ES256,
+            rsa_bits: 0,
+            days: 1,
+            common_name: "t".into(),
+        })
+        .unwrap()
+        .private_key_pem
+    }
+
+    #[test]
+    fn a_complete_configuration_derives_audience_scopes_and_algorithm() {
+        let c = full(&es256_pem()).netsuite().unwrap();
+        let p = c.assertion_params();
+        assert_eq!(
+            p.audience,
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
+        );
+        assert_eq!(p.scopes, vec![Scope::RestWebservices, Scope::Restlets]);
+        assert_eq!(c.key.algorithm(), Algorithm::ES256);
+        assert_eq!(c.max_concurrency, 5);
+    }
+
+    #[test]
+    fn escaped_newlines_in_the_key_variable_are_accepted() {
+        let pem = es256_pem().replace('\n', "\\n");
+        assert!(full(&pem).netsuite().is_ok());
+    }
+
+    #[test]
+    fn key_problems_name_the_setting_they_came_from() {
+        let mut s = full("garbage");
+        let e = s.netsuite().unwrap_err().to_string();
+        assert!(e.starts_with("NETSUITE_PRIVATE_KEY:"), "{e}");
+        s.private_key = None;
+        s.private_key_path = Some("/nonexistent/key.pem".into());
+        let e = s.netsuite().unwrap_err().to_string();
+        assert!(
+            e.starts_with("NETSUITE_PRIVATE_KEY_PATH: cannot read /nonexistent/key.pem"),
+            "{e}"
+        );
+        let mut s = full(&es256_pem());
+        s.algorithm = Some("RS256".into());
+        let e = s.netsuite().unwrap_err().to_string();
+        assert!(
+            e.starts_with("NETSUITE_ALGORITHM:") && e.contains("PS256"),
+            "{e}"
+        );
+        let mut s = full(&es256_pem());
+        s.scopes = Some(ListSetting::Csv("rest_webservices,mcp".into()));
+        assert!(
+            s.netsuite()
+                .unwrap_err()
+                .to_string()
+                .starts_with("NETSUITE_SCOPES")
+        );
+    }
+}

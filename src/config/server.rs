@@ -1,0 +1,107 @@
+//! What the MCP server layer takes from the configuration: [`GovernanceConfig`] (which tools, read-only, record
+//! types, result budget) and [`ToolsDirConfig`] (custom tool files and how often to re-read them).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{ConfigError, ListSetting, Settings};
+
+/// Default character budget of one tool result (about 12k tokens).
+pub const DEFAULT_MAX_RESULT_CHARS: usize = 50_000;
+/// The smallest budget accepted: enough for one modest row plus the paging fields.
+pub const MIN_MAX_RESULT_CHARS: usize = 1_000;
+/// How often the tools directory is checked for changes by default.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// The shortest poll interval accepted in settings (0 turns watching off).
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The longest poll interval accepted in settings (longer ones are used as this one through the Rust API).
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Governance as configured. Names are checked against the catalog by `catalog::governance`, which reports
+/// unknown ones as [`super::SettingError`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GovernanceConfig {
+    /// Hide and refuse every tool that writes.
+    pub read_only: bool,
+    /// Toolsets to enable (`all` allowed); `None` = not configured.
+    pub toolsets: Option<Vec<String>>,
+    /// Tools to enable by name; `None` = not configured.
+    pub tools: Option<Vec<String>>,
+    /// Tools to hide.
+    pub exclude_tools: Vec<String>,
+    /// Record-type allow-list; `None` allows all.
+    pub record_types: Option<Vec<String>>,
+    /// Character budget of one tool result, at least [`MIN_MAX_RESULT_CHARS`].
+    pub max_result_chars: usize,
+}
+
+/// The tools directory as configured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolsDirConfig {
+    /// `None` = not configured (the server then uses `./tools` when it exists).
+    pub dir: Option<PathBuf>,
+    /// Poll interval; zero turns hot reload off; `None` = not configured.
+    pub poll: Option<Duration>,
+}
+
+/// Everything the server builder takes from the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerConfig {
+    pub governance: GovernanceConfig,
+    pub tools_dir: ToolsDirConfig,
+}
+
+impl ServerConfig {
+    /// Reads and checks the server settings (the poll interval first, as the builder always did).
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let tools_dir = ToolsDirConfig {
+            dir: settings.tools_dir()?,
+            poll: settings.tools_poll_ms()?.map(Duration::from_millis),
+        };
+        let items = |list: Option<ListSetting>| list.as_ref().map(ListSetting::items);
+        let governance = GovernanceConfig {
+            read_only: settings.read_only()?.unwrap_or(false),
+            toolsets: items(settings.toolsets()?),
+            tools: items(settings.tools()?),
+            exclude_tools: items(settings.exclude_tools()?).unwrap_or_default(),
+            record_types: items(settings.record_types()?),
+            max_result_chars: settings
+                .max_result_chars()?
+                .unwrap_or(DEFAULT_MAX_RESULT_CHARS),
+        };
+        Ok(Self {
+            governance,
+            tools_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_and_result_budget_are_checked_and_name_their_variable() {
+        let s = Settings {
+            tools_poll_ms: Some(10),
+            ..Default::default()
+        };
+        let e = ServerConfig::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            e.starts_with("NETSUITE_MCP_TOOLS_POLL_MS: must be 0"),
+            "{e}"
+        );
+        let s = Settings {
+            max_result_chars: Some(10),
+            ..Default::default()
+        };
+        let e = ServerConfig::from_settings(&s).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "NETSUITE_MCP_MAX_RESULT_CHARS: must be at least 1000 (got 10)"
+        );
+        let c = ServerConfig::from_settings(&Settings::default()).unwrap();
+        assert_eq!(c.governance.max_result_chars, DEFAULT_MAX_RESULT_CHARS);
+        assert_eq!(c.tools_dir, ToolsDirConfig::default());
+    }
+}

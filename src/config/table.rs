@@ -1,0 +1,181 @@
+//! THE settings table (design.md §1.2): every setting once, with its env var, CLI flag (where one exists),
+//! default (as documented), whether it is secret, a one-line doc and the check its value must pass.
+//!
+//! The TOML key is the field name, which is the env var in lower case without `NETSUITE_` / `NETSUITE_MCP_`
+//! (a unit test holds every entry to that). The value type picks the parser ([`EnvValue`] for the environment,
+//! serde for the file). Adding a setting is one entry here, plus the code that uses its typed value.
+//!
+//! Checks here are those that need nothing but the value; they run when a layer config asks for the value
+//! (not at load time), so a command only fails on the settings it uses. Checks that need other settings or
+//! files (the key, the bearer token) live with the layer config that reads them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::values::{EnvValue, ListSetting, at_least};
+use super::{ConfigError, MAX_POLL_INTERVAL, MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, SettingInfo};
+
+settings! {
+    /// Account id, e.g. `1234567` or `1234567_SB1`.
+    AccountId => account_id: String { env: "NETSUITE_ACCOUNT_ID", default: "required", }
+    /// The integration record's client ID (JWT `iss`).
+    ClientId => client_id: String { env: "NETSUITE_CLIENT_ID", default: "required", }
+    /// Certificate ID from the M2M setup (JWT `kid`).
+    CertificateId => certificate_id: String { env: "NETSUITE_CERTIFICATE_ID", default: "required", }
+    /// PEM private key file (PKCS#8; PKCS#1 RSA and SEC1 EC accepted too).
+    PrivateKeyPath => private_key_path: PathBuf {
+        env: "NETSUITE_PRIVATE_KEY_PATH", default: "this or NETSUITE_PRIVATE_KEY",
+    }
+    /// The PEM private key itself (literal `\n` accepted for line breaks).
+    PrivateKey => private_key: SecretString {
+        env: "NETSUITE_PRIVATE_KEY", default: "this or NETSUITE_PRIVATE_KEY_PATH", secret: true,
+    }
+    /// Signing algorithm: PS256, PS384, PS512, ES256, ES384 or ES512.
+    Algorithm => algorithm: String { env: "NETSUITE_ALGORITHM", default: "from the key", }
+    /// Comma list of OAuth scopes: rest_webservices, restlets, suite_analytics.
+    Scopes => scopes: ListSetting { env: "NETSUITE_SCOPES", default: "rest_webservices,restlets", }
+    /// Replaces `https://<host-id>.suitetalk.api.netsuite.com` (proxies, tests; `http://` only for loopback).
+    BaseUrl => base_url: String { env: "NETSUITE_BASE_URL", default: "derived from the account", }
+    /// Replaces `https://<host-id>.restlets.api.netsuite.com`.
+    RestletBaseUrl => restlet_base_url: String {
+        env: "NETSUITE_RESTLET_BASE_URL", default: "derived from the account",
+    }
+    /// `Content-Language` sent on writes (non-English accounts).
+    ContentLanguage => content_language: String { env: "NETSUITE_CONTENT_LANGUAGE", default: "unset", }
+    /// In-flight NetSuite requests allowed from this process.
+    MaxConcurrency => max_concurrency: usize {
+        env: "NETSUITE_MAX_CONCURRENCY", default: "5",
+        check: at_least(1, "must be at least 1 (NetSuite accounts allow 5 or more concurrent requests)"),
+    }
+    /// Milliseconds one NetSuite request may take before it is abandoned.
+    RequestTimeoutMs => request_timeout_ms: u64 {
+        env: "NETSUITE_REQUEST_TIMEOUT_MS", default: "120000",
+        check: at_least(1, "must be at least 1 millisecond"),
+    }
+    /// Sends of one NetSuite request at most, the first included.
+    RetryMaxAttempts => retry_max_attempts: u32 {
+        env: "NETSUITE_RETRY_MAX_ATTEMPTS", default: "the client's retry policy",
+        check: at_least(1, "must be at least 1 (the first send counts)"),
+    }
+    /// Milliseconds before the first retry, doubled after each.
+    RetryBaseDelayMs => retry_base_delay_ms: u64 {
+        env: "NETSUITE_RETRY_BASE_DELAY_MS", default: "the client's retry policy",
+    }
+    /// Cap in milliseconds on one retry delay, `Retry-After` included.
+    RetryMaxDelayMs => retry_max_delay_ms: u64 {
+        env: "NETSUITE_RETRY_MAX_DELAY_MS", default: "the client's retry policy",
+    }
+    /// `true` hides and refuses every tool that writes; wins over everything.
+    ReadOnly => read_only: bool { env: "NETSUITE_MCP_READ_ONLY", flag: "--read-only", default: "false", }
+    /// Comma list of toolsets to enable, or `all`.
+    Toolsets => toolsets: ListSetting {
+        env: "NETSUITE_MCP_TOOLSETS", flag: "--toolsets", default: "the default toolsets",
+    }
+    /// Comma list of tools to enable on top of the toolsets; alone, exactly these tools.
+    Tools => tools: ListSetting { env: "NETSUITE_MCP_TOOLS", flag: "--tools", default: "unset", }
+    /// Comma list of tools to hide; beats the toolsets and the tools list.
+    ExcludeTools => exclude_tools: ListSetting {
+        env: "NETSUITE_MCP_EXCLUDE_TOOLS", flag: "--exclude-tools", default: "unset",
+    }
+    /// Allow-list of record types the record tools may touch.
+    RecordTypes => record_types: ListSetting { env: "NETSUITE_MCP_RECORD_TYPES", default: "all", }
+    /// Directory of custom tool files.
+    ToolsDir => tools_dir: PathBuf {
+        env: "NETSUITE_MCP_TOOLS_DIR", flag: "--tools-dir", default: "./tools when it exists",
+    }
+    /// Milliseconds between checks of the tools directory for changes; 0 turns hot reload off.
+    ToolsPollMs => tools_poll_ms: u64 {
+        env: "NETSUITE_MCP_TOOLS_POLL_MS", flag: "--tools-poll-ms", default: "1000",
+        check: |ms: &u64| {
+            let d = Duration::from_millis(*ms);
+            if d.is_zero() || (MIN_POLL_INTERVAL..=MAX_POLL_INTERVAL).contains(&d) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "must be 0 (no hot reload) or from {} to {} ms",
+                    MIN_POLL_INTERVAL.as_millis(),
+                    MAX_POLL_INTERVAL.as_millis()
+                ))
+            }
+        },
+    }
+    /// Bearer token MCP clients must send in HTTP mode.
+    HttpToken => http_token: SecretString {
+        env: "NETSUITE_MCP_HTTP_TOKEN", default: "required unless bound to loopback", secret: true,
+    }
+    /// Extra Host names accepted in HTTP mode.
+    AllowedHosts => allowed_hosts: ListSetting { env: "NETSUITE_MCP_ALLOWED_HOSTS", default: "loopback only", }
+    /// File holding the HTTP bearer token, e.g. a mounted secret.
+    HttpTokenFile => http_token_file: PathBuf {
+        env: "NETSUITE_MCP_HTTP_TOKEN_FILE", default: "unset",
+    }
+    /// Extra browser origins accepted in HTTP mode.
+    AllowedOrigins => allowed_origins: ListSetting {
+        env: "NETSUITE_MCP_ALLOWED_ORIGINS", default: "those of the allowed hosts",
+    }
+    /// Seconds one HTTP request may take.
+    HttpRequestTimeout => http_request_timeout: u64 {
+        env: "NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", default: "120",
+        check: at_least(1, "must be at least 1 (seconds)"),
+    }
+    /// Largest HTTP request body accepted, in bytes.
+    HttpMaxBodyBytes => http_max_body_bytes: usize {
+        env: "NETSUITE_MCP_HTTP_MAX_BODY_BYTES", default: "1048576",
+        check: at_least(1, "must be at least 1"),
+    }
+    /// Character budget of one tool result.
+    MaxResultChars => max_result_chars: usize {
+        env: "NETSUITE_MCP_MAX_RESULT_CHARS", flag: "--max-result-chars", default: "50000",
+        check: |n: &usize| if *n < MIN_MAX_RESULT_CHARS {
+            Err(format!("must be at least {MIN_MAX_RESULT_CHARS} (got {n})"))
+        } else {
+            Ok(())
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_toml_key_is_its_env_var_in_lower_case_without_the_prefix() {
+        for s in SETTINGS {
+            let bare = s
+                .env
+                .strip_prefix("NETSUITE_MCP_")
+                .or_else(|| s.env.strip_prefix("NETSUITE_"))
+                .unwrap_or(s.env);
+            assert_eq!(s.key, bare.to_ascii_lowercase(), "{}", s.env);
+            assert!(!s.doc.trim().is_empty(), "{} has no doc", s.env);
+        }
+    }
+
+    #[test]
+    fn names_and_flags_are_unique_and_flags_mirror_netsuite_mcp_variables() {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in SETTINGS {
+            assert!(seen.insert(s.env), "{} twice", s.env);
+            assert!(seen.insert(s.key), "{} twice", s.key);
+            if let Some(flag) = s.flag {
+                assert!(seen.insert(flag), "{flag} twice");
+                assert_eq!(flag, format!("--{}", s.key.replace('_', "-")), "{}", s.env);
+                assert!(s.env.starts_with("NETSUITE_MCP_"), "{}", s.env);
+                assert!(!s.secret, "secrets are never taken from argv: {}", s.env);
+            }
+        }
+        assert_eq!(SETTINGS.len(), Key::ALL.len());
+    }
+
+    #[test]
+    fn secrets_are_exactly_the_key_and_the_bearer_token() {
+        let secret: Vec<&str> = SETTINGS
+            .iter()
+            .filter(|s| s.secret)
+            .map(|s| s.env)
+            .collect();
+        assert_eq!(secret, ["NETSUITE_PRIVATE_KEY", "NETSUITE_MCP_HTTP_TOKEN"]);
+    }
+}
