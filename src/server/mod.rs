@@ -29,6 +29,7 @@ use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, ToolContext, ToolError};
 use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 
+use crate::config::Key;
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
 pub use reload::Watcher;
@@ -290,7 +291,11 @@ pub fn describe_error(err: &ToolError) -> String {
 fn tool_hint(api: &ApiError) -> String {
     let advice = match api.class() {
         ErrorClass::ConcurrencyLimit => {
-            "other integrations share the limit; NETSUITE_MAX_CONCURRENCY caps this server's share"
+            return format!(
+                "{}; other integrations share the limit, {} caps this server's share",
+                api.hint(),
+                Key::MaxConcurrency.env()
+            );
         }
         ErrorClass::NotFound => {
             "list_records or run_suiteql find ids, list_record_types names the record types"

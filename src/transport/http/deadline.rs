@@ -17,6 +17,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 use super::guard::plain;
+use crate::config::Key;
 
 /// The limits of one POST.
 pub(super) struct Limits {
@@ -115,8 +116,9 @@ impl Ending {
     fn message(self) -> String {
         match self {
             Ending::Deadline(limit) => format!(
-                "the request took longer than {} s (NETSUITE_MCP_HTTP_REQUEST_TIMEOUT) and was abandoned",
-                limit.as_secs()
+                "the request took longer than {} s ({}) and was abandoned",
+                limit.as_secs(),
+                Key::HttpRequestTimeout.env()
             ),
             Ending::Shutdown => {
                 "the server is shutting down and could not finish the request; retry it".to_owned()

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use super::bearer::{BearerToken, bearer_credentials};
 use super::deadline::{Limits, serve_post};
 use super::hosts::{AllowedHost, AllowedOrigin, parse_request_host, parse_request_origin};
+use crate::config::Key;
 
 /// Realm announced in `WWW-Authenticate`.
 const REALM: &str = "netsuite-mcp";
@@ -81,7 +82,8 @@ impl Guard {
         tracing::warn!(
             host = ?authority,
             "rejected an MCP request whose Host is not allowed (possible DNS rebinding); \
-             add the name to NETSUITE_MCP_ALLOWED_HOSTS if it is yours"
+             add the name to {} if it is yours",
+            Key::AllowedHosts.env()
         );
         Err(Refusal::Host)
     }
@@ -102,7 +104,8 @@ impl Guard {
         tracing::warn!(
             ?origin,
             "rejected an MCP request from a browser origin that is not allowed; \
-             add it to NETSUITE_MCP_ALLOWED_ORIGINS if it is yours"
+             add it to {} if it is yours",
+            Key::AllowedOrigins.env()
         );
         Err(Refusal::Origin)
     }

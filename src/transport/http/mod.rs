@@ -28,6 +28,7 @@ mod options;
 mod routes;
 mod server;
 
+use crate::config::Key;
 pub use bearer::BearerToken;
 pub use hosts::LOOPBACK_HOSTS;
 pub use options::{
@@ -47,8 +48,10 @@ pub enum HttpError {
     /// A non-loopback address without a bearer token.
     #[error(
         "refusing to serve MCP on {bind} without a bearer token: anyone who can reach that address could read and \
-         write NetSuite. Set NETSUITE_MCP_HTTP_TOKEN (e.g. `export NETSUITE_MCP_HTTP_TOKEN=$(openssl rand -hex 32)`) \
-         or NETSUITE_MCP_HTTP_TOKEN_FILE, and give the same token to your MCP clients; or bind to 127.0.0.1"
+         write NetSuite. Set {token} (e.g. `export {token}=$(openssl rand -hex 32)`) \
+         or {token_file}, and give the same token to your MCP clients; or bind to 127.0.0.1",
+        token = Key::HttpToken.env(),
+        token_file = Key::HttpTokenFile.env()
     )]
     TokenRequired {
         /// The address that was asked for.
