@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use netsuite_mcp::custom::{self, Call, CustomTool};
-use netsuite_mcp::sandbox::data::{Page, Store};
+use netsuite_sandbox::data::{Page, Store};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
