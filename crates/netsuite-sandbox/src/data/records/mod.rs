@@ -18,6 +18,12 @@ use super::super::error::NsError;
 use super::internal;
 use super::schema::{RecordType, record_type};
 
+pub use body::NameValidation;
+pub(super) use handlers::{
+    create_handler, delete_handler, get_handler, list_handler, patch_handler, put_handler,
+    sublist_handler,
+};
+
 const SINGULAR_TYPE: &str = "application/vnd.oracle.resource+json; type=singular";
 
 /// Finds a record type or answers NetSuite-style.
@@ -87,9 +93,3 @@ fn resolve(conn: &Connection, rt: &RecordType, id: &IdRef) -> Result<Option<i64>
         .optional()
         .map_err(sql_err)
 }
-
-pub use body::NameValidation;
-pub(super) use handlers::{
-    create_handler, delete_handler, get_handler, list_handler, patch_handler, put_handler,
-    sublist_handler,
-};
