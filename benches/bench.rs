@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netsuite_mcp::netsuite::ClientOptions;
-use netsuite_mcp::sandbox::Fault;
-use netsuite_mcp::sandbox::local::{LocalSandbox, start_with_generated_credentials};
+use netsuite_mcp::sandbox::{LocalSandbox, start_with_generated_credentials};
+use netsuite_sandbox::Fault;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{Peer, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;

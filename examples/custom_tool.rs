@@ -14,7 +14,7 @@ use netsuite_mcp::catalog::{CatalogTool, ToolContext, ToolError, annotations};
 use netsuite_mcp::commands::wiring;
 use netsuite_mcp::config::{ServerConfig, Settings};
 use netsuite_mcp::netsuite::ClientOptions;
-use netsuite_mcp::sandbox::local::start_with_generated_credentials;
+use netsuite_mcp::sandbox::start_with_generated_credentials;
 use netsuite_mcp::server::NetSuiteServer;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

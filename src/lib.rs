@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod custom;
 pub mod netsuite;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod server;
 pub mod transport;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use netsuite_mcp::auth::{Algorithm, AuthError};
-use netsuite_mcp::sandbox::Fault;
+use netsuite_sandbox::Fault;
 
 #[tokio::test]
 async fn every_algorithm_and_key_size_gets_a_token() {

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use netsuite_mcp::auth::Algorithm;
-use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig};
+use netsuite_sandbox::{Sandbox, SandboxCertificate, SandboxConfig};
 
 #[tokio::test]
 async fn generated_certificate_is_accepted_by_the_sandbox_and_token_prints_a_working_token() {
@@ -292,4 +292,27 @@ async fn profiles_of_a_config_file_are_selected_with_profile() {
         "{}",
         text(&bad.stderr)
     );
+}
+
+/// A binary built with `--no-default-features` keeps `serve --sandbox` and `sandbox` on the command line and says
+/// how to get them: `cargo test --no-default-features --test cli`.
+#[cfg(not(feature = "sandbox"))]
+#[tokio::test]
+async fn without_the_sandbox_feature_sandbox_commands_exit_2_with_the_fix() {
+    for args in [&["serve", "--sandbox"][..], &["sandbox", "--port", "0"][..]] {
+        let out = run_bin(args, &[]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(
+                "this binary was built without the sandbox feature; rebuild with default features"
+            ),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }

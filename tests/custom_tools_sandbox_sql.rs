@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use netsuite_mcp::catalog::builtin_tool_names;
 use netsuite_mcp::custom::{self, Call, CustomTool};
-use netsuite_mcp::sandbox::data::{Page, Store};
+use netsuite_sandbox::data::{Page, Store};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

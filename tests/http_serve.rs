@@ -1,5 +1,6 @@
 //! `netsuite-mcp serve --http … --sandbox`, the real binary: rmcp's client over HTTP with the bearer token,
 //! governance fixed by the server's configuration, refusal to bind publicly without a token, SIGTERM.
+#![cfg(feature = "sandbox")] // every test here serves `--sandbox`
 
 mod common;
 

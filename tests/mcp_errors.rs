@@ -8,7 +8,7 @@ mod mcp_support;
 use std::time::Duration;
 
 use netsuite_mcp::auth::Algorithm;
-use netsuite_mcp::sandbox::Fault;
+use netsuite_sandbox::Fault;
 use serde_json::{Value, json};
 
 use mcp_support::{eventually, spawn, text_of};

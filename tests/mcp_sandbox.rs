@@ -1,4 +1,5 @@
 //! `serve --sandbox`: an MCP server against the embedded NetSuite with no account configured.
+#![cfg(feature = "sandbox")]
 
 mod mcp_support;
 

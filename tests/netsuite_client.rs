@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::*;
 use netsuite_mcp::auth::Algorithm;
 use netsuite_mcp::netsuite::{ApiRequest, NetSuiteError, RECORD_PATH};
-use netsuite_mcp::sandbox::Fault;
+use netsuite_sandbox::Fault;
 use reqwest::Method;
 
 fn create_customer(client: &netsuite_mcp::netsuite::NetSuiteClient) -> ApiRequest {

@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod doctor;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod serve;
 pub mod token;
@@ -34,15 +35,29 @@ pub enum CommandError {
     /// Checks ran and at least one failed (the report was printed already).
     #[error("{0}")]
     ChecksFailed(String),
+    /// `serve --sandbox` or `sandbox` in a binary built with `--no-default-features`.
+    #[error("this binary was built without the sandbox feature; rebuild with default features")]
+    SandboxNotBuilt,
 }
 
 impl CommandError {
     /// 2 for usage and configuration errors, 1 for failures at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::Tools(_) => 2,
+            CommandError::Config(_) | CommandError::Tools(_) | CommandError::SandboxNotBuilt => 2,
             _ => 1,
         }
+    }
+}
+
+/// `netsuite-mcp sandbox` in a binary built without the `sandbox` feature: the command stays, and says so.
+#[cfg(not(feature = "sandbox"))]
+pub mod sandbox {
+    use super::CommandError;
+
+    /// Always fails with [`CommandError::SandboxNotBuilt`] (exit code 2).
+    pub async fn run(_port: u16, _out: Option<std::path::PathBuf>) -> Result<(), CommandError> {
+        Err(CommandError::SandboxNotBuilt)
     }
 }
 

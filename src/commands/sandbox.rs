@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use secrecy::ExposeSecret;
 
 use super::CommandError;
-use crate::sandbox::local::{DEMO_ACCOUNT, LocalSandbox, start_with_generated_credentials};
+use crate::sandbox::{DEMO_ACCOUNT, LocalSandbox, start_with_generated_credentials};
 
 /// Starts the sandbox, writes the key pair into `out` (or a fresh temporary directory), prints the settings
 /// and runs until Ctrl-C or SIGTERM.

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use super::CommandError;
 use super::wiring;
 use crate::config::Settings;
-use crate::sandbox::local::start_with_generated_credentials;
 use crate::server::NetSuiteServer;
 use crate::transport::http::{HttpError, HttpOptions, HttpServer};
 
@@ -83,9 +82,10 @@ fn http_error(e: HttpError) -> CommandError {
 
 /// Starts the embedded sandbox with fresh credentials and serves MCP against it. The sandbox's connection
 /// settings replace any configured ones; tool settings (toolsets, read-only, …) still apply.
+#[cfg(feature = "sandbox")]
 pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(), CommandError> {
     let http = http_options(&settings, transport)?;
-    let local = start_with_generated_credentials(0)
+    let local = crate::sandbox::start_with_generated_credentials(0)
         .await
         .map_err(|e| CommandError::Io(format!("cannot start the sandbox: {e}")))?;
     tracing::info!(base_url = %local.handle.base_url(), "sandbox started");
@@ -103,6 +103,12 @@ pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(),
     };
     local.handle.shutdown().await;
     result
+}
+
+/// Without the `sandbox` feature there is no embedded sandbox to serve against.
+#[cfg(not(feature = "sandbox"))]
+pub async fn run_sandbox(_settings: Settings, _transport: Transport) -> Result<(), CommandError> {
+    Err(CommandError::SandboxNotBuilt)
 }
 
 /// The server for `settings` (see [`wiring::server`]).

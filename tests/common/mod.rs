@@ -10,7 +10,7 @@ use netsuite_mcp::auth::Algorithm;
 use netsuite_mcp::cert::{CertOptions, generate};
 use netsuite_mcp::config::Settings;
 use netsuite_mcp::netsuite::{ClientOptions, NetSuiteClient, RetryPolicy};
-use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxHandle};
+use netsuite_sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxHandle};
 use secrecy::SecretString;
 
 pub const ACCOUNT: &str = "1234567_SB1";

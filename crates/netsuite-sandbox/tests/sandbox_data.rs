@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use netsuite_mcp::sandbox::data::{Store, router};
+use netsuite_sandbox::data::{Store, router};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 

@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use secrecy::SecretString;
 
-use super::{Sandbox, SandboxCertificate, SandboxConfig, SandboxError, SandboxHandle};
+use netsuite_sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxError, SandboxHandle};
+
 use crate::auth::Algorithm;
 use crate::cert::{CertError, CertOptions, generate};
 use crate::config::Settings;

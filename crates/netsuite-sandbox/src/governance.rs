@@ -10,14 +10,10 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::NsError;
-use super::faults::{FaultTarget, restlet_error};
+use super::error::{NsError, RESTLET_LIMIT_MESSAGE, restlet_error};
+use super::faults::FaultTarget;
 use super::oauth::bearer_challenge;
 use super::{RESTLET_PATH, Shared, TOKEN_PATH};
-
-/// Message of the RESTlet concurrency error. guess: NetSuite documents the code, not its wording.
-pub(crate) const RESTLET_LIMIT_MESSAGE: &str =
-    "Concurrent request limit exceeded. Request blocked.";
 
 /// Scope a REST web services request needs.
 const SCOPE_REST: &str = "rest_webservices";

@@ -1,4 +1,5 @@
-//! NetSuite's REST error body (netsuite-api.md §7), as the sandbox emits it.
+//! NetSuite's error bodies as the sandbox emits them: the REST error (netsuite-api.md §7) and the RESTlet error
+//! the shell answers with (§6).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -164,3 +165,16 @@ impl std::fmt::Display for NsError {
 }
 
 impl std::error::Error for NsError {}
+
+/// Message of the RESTlet concurrency error. guess: NetSuite documents the code, not its wording.
+pub(crate) const RESTLET_LIMIT_MESSAGE: &str =
+    "Concurrent request limit exceeded. Request blocked.";
+
+/// A RESTlet error body: `{"error":{"code":…,"message":…}}` (netsuite-api.md §6).
+pub(crate) fn restlet_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}

@@ -4,7 +4,7 @@ mod sandbox_support;
 
 use std::time::{Duration, Instant};
 
-use netsuite_mcp::sandbox::{Fault, Sandbox, SandboxHandle};
+use netsuite_sandbox::{Fault, Sandbox, SandboxHandle};
 use reqwest::StatusCode;
 use reqwest::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use sandbox_support::*;

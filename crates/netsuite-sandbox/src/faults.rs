@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::error::NsError;
+use super::error::{NsError, RESTLET_LIMIT_MESSAGE, restlet_error};
 
 /// One injected failure: a status, an optional raw body, an optional `Retry-After`, an optional delay.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,10 +156,7 @@ fn default_body(status: StatusCode, target: FaultTarget) -> Response {
         FaultTarget::Restlet => {
             let (code, message) = match status.as_u16() {
                 401 => ("INVALID_LOGIN_ATTEMPT", "Invalid login attempt."),
-                400 | 429 => (
-                    "SSS_REQUEST_LIMIT_EXCEEDED",
-                    super::governance::RESTLET_LIMIT_MESSAGE,
-                ),
+                400 | 429 => ("SSS_REQUEST_LIMIT_EXCEEDED", RESTLET_LIMIT_MESSAGE),
                 404 => (
                     "SSS_INVALID_SCRIPTLET_ID",
                     "That Suitelet is invalid, disabled, or no longer exists.",
@@ -172,15 +169,6 @@ fn default_body(status: StatusCode, target: FaultTarget) -> Response {
             restlet_error(status, code, message)
         }
     }
-}
-
-/// A RESTlet error body: `{"error":{"code":…,"message":…}}` (netsuite-api.md §6).
-pub(crate) fn restlet_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "error": { "code": code, "message": message } })),
-    )
-        .into_response()
 }
 
 /// Queues of pending faults, one for API requests and one for the token endpoint.

@@ -7,7 +7,6 @@
 
 pub mod data;
 pub mod error;
-pub mod local;
 
 mod certs;
 mod faults;

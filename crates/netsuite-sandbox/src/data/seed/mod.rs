@@ -1,7 +1,14 @@
 //! Deterministic demo data for the sandbox account: a fixed seed and a small PRNG, so every run (and every
 //! test) sees the same customers, items and transactions.
 
+mod words;
+
 use rusqlite::{Connection, params};
+
+use words::{
+    CHANNELS, CORES, EMP_TITLES, FIRST, INDUSTRIES, LAST, MATERIALS, MEMOS, PREFIXES, PRODUCTS,
+    SERVICES, SIZES, SUFFIXES, TITLES,
+};
 
 /// SplitMix64: tiny, good enough for demo data, and stable across platforms.
 pub struct Rng(u64);
@@ -47,138 +54,6 @@ impl Rng {
 }
 
 const SEED: u64 = 0x5EED_2024_0000_0001;
-
-const PREFIXES: &[&str] = &[
-    "Acme",
-    "Blue Ridge",
-    "Cedar",
-    "Summit",
-    "Northwind",
-    "Harbor",
-    "Silverline",
-    "Pinnacle",
-    "Evergreen",
-    "Redwood",
-    "Ironclad",
-    "Brightwater",
-    "Golden Gate",
-    "Maple",
-    "Horizon",
-    "Keystone",
-    "Lakeside",
-    "Orion",
-    "Granite",
-    "Sterling",
-    "Coastal",
-    "Riverbend",
-    "Aurora",
-    "Falcon",
-    "Juniper",
-];
-const CORES: &[&str] = &[
-    "Logistics",
-    "Manufacturing",
-    "Outfitters",
-    "Analytics",
-    "Foods",
-    "Medical",
-    "Robotics",
-    "Textiles",
-    "Builders",
-    "Energy",
-    "Software",
-    "Hospitality",
-    "Marine",
-    "Optics",
-    "Supply",
-    "Design",
-];
-const SUFFIXES: &[&str] = &["Inc.", "LLC", "Ltd", "Co.", "Group", "Corp."];
-const FIRST: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas",
-    "Mia", "Mason", "Amelia", "Ethan", "Harper", "Logan", "Evelyn", "Aiden", "Abigail", "Jackson",
-    "Priya", "Kenji", "Fatima", "Mateo", "Chloe", "Omar", "Grace", "Diego",
-];
-const LAST: &[&str] = &[
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Patel",
-    "Nakamura",
-    "Okafor",
-    "Schmidt",
-    "Rossi",
-    "Dubois",
-];
-const TITLES: &[&str] = &[
-    "Accounts Payable Manager",
-    "Purchasing Director",
-    "Controller",
-    "Operations Manager",
-    "CFO",
-    "Office Manager",
-    "Buyer",
-    "VP Finance",
-];
-const EMP_TITLES: &[&str] = &[
-    "Account Executive",
-    "Sales Manager",
-    "Accountant",
-    "AR Specialist",
-    "Buyer",
-    "Warehouse Lead",
-];
-const INDUSTRIES: &[&str] = &[
-    "Retail",
-    "Healthcare",
-    "Manufacturing",
-    "Technology",
-    "Hospitality",
-    "Energy",
-];
-const PRODUCTS: &[&str] = &[
-    "Widget", "Gadget", "Bracket", "Sensor", "Valve", "Cable", "Panel", "Filter", "Pump", "Bearing",
-];
-const MATERIALS: &[&str] = &["Steel", "Aluminum", "Copper", "Carbon", "Nylon", "Brass"];
-const SIZES: &[&str] = &["Small", "Medium", "Large", "XL"];
-const SERVICES: &[&str] = &[
-    "Installation Service",
-    "Extended Warranty",
-    "Consulting Hour",
-    "Training Session",
-    "Shipping & Handling",
-    "Annual Support Plan",
-    "Calibration Service",
-    "Design Review",
-];
-const MEMOS: &[&str] = &[
-    "Rush order",
-    "Net 30",
-    "Quarterly restock",
-    "Trade show order",
-    "Replacement parts",
-    "Website order",
-    "Customer called in",
-    "Spring promotion",
-];
-const CHANNELS: &[&str] = &["Web", "Phone", "Partner", "Field Sales"];
 
 /// Number of customers in the demo account.
 pub const CUSTOMERS: usize = 125;

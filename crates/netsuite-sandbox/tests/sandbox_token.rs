@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{
     ECDSA_P384_SHA384_FIXED_SIGNING, ECDSA_P521_SHA512_FIXED_SIGNING,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use netsuite_mcp::sandbox::{Sandbox, SandboxConfig, SandboxError};
+use netsuite_sandbox::{Sandbox, SandboxConfig, SandboxError};
 use reqwest::StatusCode;
 use reqwest::header::WWW_AUTHENTICATE;
 use sandbox_support::*;
@@ -22,7 +22,7 @@ fn jsonwebtoken_assertion(alg: Algorithm, kid: &str, key: &EncodingKey, claims: 
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
-async fn assert_token_works(sandbox: &netsuite_mcp::sandbox::SandboxHandle, a: &Answer) {
+async fn assert_token_works(sandbox: &netsuite_sandbox::SandboxHandle, a: &Answer) {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let body = a.json();
     assert_eq!(body["token_type"], "Bearer");

@@ -9,7 +9,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use netsuite_mcp::sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxHandle};
+use netsuite_sandbox::{Sandbox, SandboxCertificate, SandboxConfig, SandboxHandle};
 use rcgen::{CertificateParams, KeyPair, RsaKeySize, SignatureAlgorithm};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
