@@ -1,5 +1,6 @@
 //! Token exchange against the sandbox: every algorithm and key size, the cache, single-flight, refresh, and
 //! NetSuite's refusals surfaced with their codes and hints.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -4,6 +4,7 @@
 //!
 //! `"{PAD:N}"` inside any corpus string stands for N `x` characters, `"{VALID_KEY}"` for a freshly generated EC
 //! private key (so that a case can get past key loading to the setting it is about).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 mod mcp_support;

@@ -1,5 +1,6 @@
 //! The example tool files shipped in `tools/`: they load without problems, are documented, and run against the
 //! sandbox's demo data through the NetSuite client with realistic arguments.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

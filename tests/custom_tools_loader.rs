@@ -1,5 +1,6 @@
 //! Loading custom tool files: every problem comes back as `file:line: message`, bad files are skipped and the
 //! good ones still load; `tools validate` prints the same problems and exits 1 (2 for a missing directory).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
 

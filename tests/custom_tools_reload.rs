@@ -1,6 +1,7 @@
 //! Hot reload of the tools directory: adding, changing and removing a file updates the tool list without a
 //! restart and sends `notifications/tools/list_changed` — over stdio (the real binary), to every live HTTP session
 //! (legacy lifecycle), and on a 2026-07-28 `subscriptions/listen` stream. A broken file is skipped with a warning.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 mod mcp_support;

@@ -1,4 +1,5 @@
 //! What a custom tool shows and sends: the generated input schema, annotations, and RESTlet requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! The configuration reference stays complete: every setting of the settings table is documented, with its
 //! TOML key and (where it has one) its flag, and the docs name no setting the table lacks.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::collections::BTreeSet;
 

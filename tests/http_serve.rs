@@ -1,6 +1,7 @@
 //! `netsuite-mcp serve --http … --sandbox`, the real binary: rmcp's client over HTTP with the bearer token,
 //! governance fixed by the server's configuration, refusal to bind publicly without a token, SIGTERM.
 #![cfg(feature = "sandbox")] // every test here serves `--sandbox`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The streamable HTTP transport over real sockets on 127.0.0.1:0, with a small test-only MCP server: rmcp's
 //! client with both lifecycles, bearer auth, Host/Origin checks, body limit, deadline, /healthz, stateless
 //! scale-out behind a round-robin proxy, and graceful shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

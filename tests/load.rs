@@ -1,6 +1,7 @@
 //! Load over streamable HTTP: 1 000 tool calls from 50 concurrent MCP clients against one `serve --http`, with
 //! the sandbox enforcing an account limit of 5 and adding latency. Zero errors, zero lost, exactly one upstream
 //! request per call, and the account limit never exceeded upstream (no 429 at all).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 mod mcp_support;

@@ -2,6 +2,7 @@
 //! sandbox: only a client that announces the `io.modelcontextprotocol/ui` extension gets `_meta.ui` on the tools
 //! that show tables and the page in `resources/list`; `resources/read` returns the page with its MIME type and CSP.
 //! The page itself is tested in a browser by `scripts/app-tests.sh`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `serve --sandbox`: an MCP server against the embedded NetSuite with no account configured.
 #![cfg(feature = "sandbox")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod mcp_support;
 

@@ -2,6 +2,7 @@
 //! page boundaries at unaligned offsets, truncation and continuation, record reads and writes, metadata.
 //!
 //! REST record fields are camelCase (`companyName`); SuiteQL columns are lower case (`companyname`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 mod mcp_support;

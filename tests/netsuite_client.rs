@@ -1,5 +1,6 @@
 //! The API client against the sandbox: refresh on 401, retries that never repeat a write, the concurrency
 //! limit, and NetSuite's error bodies.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
 

@@ -72,7 +72,7 @@ pub(crate) fn spawn(tools: ToolsDir, live: Arc<LiveCatalog>, listeners: Listener
             mut loaded,
         } = tools;
         // Bounded: a zero period panics in tokio, a huge one overflows `Instant`.
-        let poll = poll.clamp(Duration::from_millis(1), super::builder::MAX_POLL_INTERVAL);
+        let poll = poll.clamp(Duration::from_millis(1), crate::config::MAX_POLL_INTERVAL);
         let mut ticks = tokio::time::interval(poll);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut settling: Option<DirState> = None;

@@ -1,5 +1,6 @@
 //! The sandbox's data endpoints over real HTTP: SuiteQL, the record service, the metadata catalog and RESTlets
 //! served by `router(...)` on 127.0.0.1:0 and called with reqwest.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::collections::HashSet;
 use std::sync::Arc;

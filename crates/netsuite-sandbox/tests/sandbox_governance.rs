@@ -1,4 +1,5 @@
 //! Sandbox governance: the account concurrency limit, latency, fault injection and counters.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod sandbox_support;
 

@@ -1,4 +1,5 @@
 //! The sandbox's OAuth 2.0 client-credentials token endpoint: what it accepts, what it refuses and how.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod sandbox_support;
 

@@ -16,7 +16,7 @@ use http_body::{Frame, SizeHint};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
-use super::guard::plain;
+use super::plain;
 use crate::config::Key;
 
 /// The limits of one POST.

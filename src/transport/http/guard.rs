@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use super::bearer::{BearerToken, bearer_credentials};
 use super::deadline::{Limits, serve_post};
 use super::hosts::{AllowedHost, AllowedOrigin, parse_request_host, parse_request_origin};
+use super::plain;
 use crate::config::Key;
 
 /// Realm announced in `WWW-Authenticate`.
@@ -175,14 +176,4 @@ fn unauthorized(error: Option<&str>) -> Response {
             .insert(header::WWW_AUTHENTICATE, value);
     }
     response
-}
-
-/// A plain-text response.
-pub(super) fn plain(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message.into(),
-    )
-        .into_response()
 }

@@ -18,6 +18,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rmcp::ServerHandler;
 
 mod bearer;
@@ -88,4 +90,14 @@ where
         .await?
         .run(shutdown)
         .await
+}
+
+/// A plain-text response.
+pub(super) fn plain(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.into(),
+    )
+        .into_response()
 }

@@ -11,14 +11,27 @@ use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::deadline::Limits;
 use super::guard::{Guard, guard_mcp};
 use super::hosts::{AllowedHost, AllowedOrigin, parse_allowed_host, parse_allowed_origin};
-use super::server::Stages;
 use super::{HEALTH_PATH, HttpError, HttpOptions, MCP_PATH};
 
 /// The routes, wired to the shutdown `stages`.
+/// The stages of a shutdown, shared by the server loop, the guard and `/healthz`.
+#[derive(Clone, Default)]
+pub(super) struct Stages {
+    /// Cancelled when shutdown starts: no new connections, `/healthz` answers 503.
+    pub(super) draining: CancellationToken,
+    /// Cancelled when the grace period is over: requests still running are answered with an error.
+    pub(super) abort: CancellationToken,
+    /// Cancelled last: ends MCP sessions and open SSE streams.
+    pub(super) sessions: CancellationToken,
+    /// POST requests whose response is not yet complete (each holds a token of the tracker).
+    pub(super) requests: TaskTracker,
+}
+
 pub(super) fn router<S, F>(
     factory: F,
     options: &HttpOptions,

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::routes::router;
+use super::routes::{Stages, router};
 use super::{HttpError, HttpOptions, MCP_PATH};
 
 /// After the grace period and the cancellation of sessions: how long connections get to close.
@@ -30,19 +30,6 @@ pub struct HttpServer {
     stages: Stages,
     grace: Duration,
     header_read_timeout: Duration,
-}
-
-/// The stages of a shutdown, shared by the server loop, the guard and `/healthz`.
-#[derive(Clone, Default)]
-pub(super) struct Stages {
-    /// Cancelled when shutdown starts: no new connections, `/healthz` answers 503.
-    pub(super) draining: CancellationToken,
-    /// Cancelled when the grace period is over: requests still running are answered with an error.
-    pub(super) abort: CancellationToken,
-    /// Cancelled last: ends MCP sessions and open SSE streams.
-    pub(super) sessions: CancellationToken,
-    /// POST requests whose response is not yet complete (each holds a token of the tracker).
-    pub(super) requests: TaskTracker,
 }
 
 impl HttpServer {

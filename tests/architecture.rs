@@ -1,0 +1,95 @@
+//! Data flows one way (design.md §2): each top-level module of the product may use only modules below it in
+//! [`LAYERS`], never one above it or beside it in a circle. Read from the sources, outside their test modules
+//! and comments.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Bottom first. Modules on one line may not use each other.
+const LAYERS: &[&[&str]] = &[
+    &["account"],
+    &["auth"],
+    &["cert"],
+    &["config"],
+    &["netsuite", "custom"],
+    &["catalog"],
+    &["server"],
+    &["transport"],
+    &["sandbox"],
+    &["commands"],
+    &["cli"],
+];
+
+fn rank(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `crate::name` references in code (not comments, not `#[cfg(test)]` modules at the end of a file).
+fn uses(text: &str) -> BTreeSet<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut found = BTreeSet::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or_default();
+        for (i, _) in line.match_indices("crate::") {
+            let name: String = line[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            found.insert(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn modules_use_only_the_layers_below_them() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    let mut problems = Vec::new();
+    for path in all {
+        let rel = path.strip_prefix(&src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let Some(own) = rank(&top) else {
+            problems.push(format!("src/{top} is in no layer: add it to LAYERS"));
+            continue;
+        };
+        for used in uses(&std::fs::read_to_string(&path).unwrap()) {
+            if used == top {
+                continue;
+            }
+            match rank(&used) {
+                Some(r) if r < own => {}
+                Some(_) => problems.push(format!("{} uses crate::{used}", rel.display())),
+                None => problems.push(format!("{} uses unknown crate::{used}", rel.display())),
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
+}
