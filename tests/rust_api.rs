@@ -1,6 +1,7 @@
 //! The Rust API for adding tools: the `customer_balance` tool of `examples/custom_tool.rs`, registered with
 //! `NetSuiteServer::builder()`, served in-process to rmcp's client against the sandbox; and the builder's checks.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// test code: a failed unwrap is a failed test
 // The example it includes starts the sandbox through the product, so it needs the sandbox feature.
 #![cfg(feature = "sandbox")]
 
