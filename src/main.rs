@@ -53,6 +53,12 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let report = doctor::run(&settings, certificate.as_deref()).await;
             for line in &report {
                 println!("{line}");
+                if line.status == doctor::Status::Fail {
+                    println!(
+                        "       how to fix: {}",
+                        commands::first_run::doctor_link(line.name)
+                    );
+                }
             }
             if !doctor::all_passed(&report) {
                 return Err(CommandError::ChecksFailed("some checks failed".into()));
@@ -87,6 +93,14 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             }
         }
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
+        Command::Install(args) => print!("{}", commands::install::run(&args, config, profile)?),
+        Command::Completions(args) => {
+            commands::completions::completions(args.shell, &mut std::io::stdout())
+        }
+        Command::Man(args) => match args.out {
+            Some(dir) => commands::completions::man_to(&dir)?,
+            None => commands::completions::man(&mut std::io::stdout())?,
+        },
     }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! What each CLI command does. `main` only parses, prints and picks the exit code.
 
 pub mod cert;
+pub mod completions;
 pub mod doctor;
+pub mod first_run;
+pub mod install;
 pub mod sandbox;
 pub mod serve;
 pub mod token;
@@ -30,6 +33,9 @@ pub enum CommandError {
     Tools(String),
     #[error("{0}")]
     Io(String),
+    /// Wrong or contradictory options, or nothing configured: the message says what to do (exit code 2).
+    #[error("{0}")]
+    Usage(String),
     /// Checks ran and at least one failed (the report was printed already).
     #[error("{0}")]
     ChecksFailed(String),
@@ -39,7 +45,7 @@ impl CommandError {
     /// 2 for usage and configuration errors, 1 for failures at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::Tools(_) => 2,
+            CommandError::Config(_) | CommandError::Tools(_) | CommandError::Usage(_) => 2,
             _ => 1,
         }
     }
