@@ -3,7 +3,8 @@
 //!
 //! server.json is checked against the rules the registry's documentation lists for the 2025-12-11 schema
 //! (required fields, name pattern and lengths, package fields per registry type, transport types, input
-//! formats); the schema file itself is not shipped by a package registry we can reach offline.
+//! formats), offline. `scripts/validate-server-json.sh` validates it against the published schema itself (from
+//! PyPI's `skillsaw`, which ships the registry schemas); it needs the package registry, so it is not run here.
 
 mod common;
 
