@@ -61,6 +61,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Add (or update) the `netsuite` entry in an MCP client's configuration: Cursor, VS Code, Claude Desktop,
+    /// Claude Code or Codex. Keeps everything else in the file and a backup of it.
+    Install(crate::commands::install::InstallArgs),
+    /// Print a shell completion script, e.g. `netsuite-mcp completions bash > ~/.local/share/bash-completion/completions/netsuite-mcp`.
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `netsuite-mcp man | man -l -`.
+    Man(crate::commands::completions::ManArgs),
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod custom;
+pub mod install;
 pub mod netsuite;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

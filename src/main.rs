@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use netsuite_mcp::cert::CertOptions;
 use netsuite_mcp::cli::{CertCommand, Cli, Command, ServeArgs, ToolsCommand};
 use netsuite_mcp::commands::serve::Transport;
@@ -55,6 +55,12 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let report = doctor::run(&settings, certificate.as_deref()).await;
             for line in &report {
                 println!("{line}");
+                if line.status == doctor::Status::Fail {
+                    println!(
+                        "       how to fix: {}",
+                        commands::first_run::doctor_link(line.name)
+                    );
+                }
             }
             if !doctor::all_passed(&report) {
                 return Err(CommandError::ChecksFailed("some checks failed".into()));
@@ -95,6 +101,14 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             }
         }
         Command::Sandbox { port, out } => commands::sandbox::run(port, out).await?,
+        Command::Install(args) => print!("{}", commands::install::run(&args, config, profile)?),
+        Command::Completions(args) => {
+            commands::completions::completions(Cli::command(), args.shell, &mut std::io::stdout())
+        }
+        Command::Man(args) => match args.out {
+            Some(dir) => commands::completions::man_to(Cli::command(), &dir)?,
+            None => commands::completions::man(Cli::command(), &mut std::io::stdout())?,
+        },
     }
     Ok(())
 }

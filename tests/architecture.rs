@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["server"],
     &["transport"],
     &["sandbox"],
+    &["install"],
     &["commands"],
     &["cli"],
 ];

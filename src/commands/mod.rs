@@ -1,7 +1,10 @@
 //! What each CLI command does. `main` only parses, prints and picks the exit code.
 
 pub mod cert;
+pub mod completions;
 pub mod doctor;
+pub mod first_run;
+pub mod install;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod serve;
@@ -32,6 +35,9 @@ pub enum CommandError {
     Tools(String),
     #[error("{0}")]
     Io(String),
+    /// Wrong or contradictory options, or nothing configured: the message says what to do (exit code 2).
+    #[error("{0}")]
+    Usage(String),
     /// Checks ran and at least one failed (the report was printed already).
     #[error("{0}")]
     ChecksFailed(String),
@@ -44,7 +50,10 @@ impl CommandError {
     /// 2 for usage and configuration errors, 1 for failures at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::Tools(_) | CommandError::SandboxNotBuilt => 2,
+            CommandError::Config(_)
+            | CommandError::Tools(_)
+            | CommandError::Usage(_)
+            | CommandError::SandboxNotBuilt => 2,
             _ => 1,
         }
     }

@@ -21,7 +21,7 @@ pub enum Transport {
 /// (HTTP).
 pub async fn run(settings: &Settings, transport: Transport) -> Result<(), CommandError> {
     let http = http_options(settings, transport)?;
-    let server = build(settings)?;
+    let server = build(settings).map_err(super::first_run::explain)?;
     serve_on(server, http).await
 }
 
