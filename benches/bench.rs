@@ -112,7 +112,13 @@ async fn run() -> BenchResult<()> {
         local.settings.netsuite()?,
         ClientOptions::default(),
     )?;
-    let bearer = direct.tokens().access_token().await?.expose().to_owned();
+    let bearer = direct
+        .tokens()
+        .ok_or("no token manager")?
+        .access_token()
+        .await?
+        .expose()
+        .to_owned();
     let http = reqwest::Client::builder().build()?;
     let mut bench = Bench {
         local,

@@ -27,6 +27,7 @@ async fn every_algorithm_and_key_size_gets_a_token() {
         let client = client_for(settings);
         let token = client
             .tokens()
+            .unwrap()
             .access_token()
             .await
             .unwrap_or_else(|e| panic!("{alg} {bits}: {e}"));
@@ -43,6 +44,7 @@ async fn two_hundred_concurrent_callers_cause_exactly_one_token_request() {
         let c = client.clone();
         tokio::spawn(async move {
             c.tokens()
+                .unwrap()
                 .access_token()
                 .await
                 .map(|t| t.expose().to_owned())
@@ -78,7 +80,7 @@ async fn a_failed_token_request_is_shared_by_concurrent_callers_not_repeated() {
     let calls: Vec<_> = (0..20)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.tokens().access_token().await.map(|_| ()) })
+            tokio::spawn(async move { c.tokens().unwrap().access_token().await.map(|_| ()) })
         })
         .collect();
     for h in calls {
@@ -91,6 +93,7 @@ async fn a_failed_token_request_is_shared_by_concurrent_callers_not_repeated() {
     );
     client
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .expect("a later call tries again and succeeds");
@@ -106,6 +109,7 @@ async fn a_token_near_expiry_is_replaced_before_use() {
     let client = account.client();
     let first = client
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap()
@@ -113,6 +117,7 @@ async fn a_token_near_expiry_is_replaced_before_use() {
         .to_owned();
     let again = client
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap()
@@ -122,6 +127,7 @@ async fn a_token_near_expiry_is_replaced_before_use() {
     tokio::time::sleep(Duration::from_millis(1100)).await; // past half of a 2 s life
     let second = client
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap()
@@ -143,6 +149,7 @@ async fn wrong_certificate_id_is_invalid_grant_with_a_hint() {
     settings.certificate_id = Some("not-the-mapped-certificate".into());
     let err = client_for(settings)
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap_err();
@@ -161,6 +168,7 @@ async fn wrong_client_id_is_invalid_client() {
     settings.client_id = Some("f".repeat(64));
     let err = client_for(settings)
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap_err();
@@ -179,6 +187,7 @@ async fn a_key_that_does_not_match_the_certificate_is_refused() {
     settings.private_key = Some(secrecy::SecretString::from(other_key));
     let err = client_for(settings)
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap_err();
@@ -197,6 +206,7 @@ async fn a_scope_not_enabled_on_the_integration_is_invalid_scope() {
     ));
     let err = client_for(settings)
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap_err();
@@ -217,6 +227,7 @@ async fn token_endpoint_down_is_a_clear_transport_error() {
     settings.base_url = Some(format!("http://127.0.0.1:{port}"));
     let err = client_for(settings)
         .tokens()
+        .unwrap()
         .access_token()
         .await
         .unwrap_err();

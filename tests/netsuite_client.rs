@@ -250,7 +250,7 @@ async fn never_more_requests_in_flight_than_the_configured_limit() {
 async fn a_cancelled_call_stops_its_request() {
     let account = start(Algorithm::ES256).await;
     let client = account.client();
-    client.tokens().access_token().await.unwrap();
+    client.tokens().unwrap().access_token().await.unwrap();
     account.sandbox.set_latency(Duration::from_secs(5));
     let call = tokio::spawn({
         let c = client.clone();

@@ -4,10 +4,12 @@
 pub mod assertion;
 pub mod key;
 pub mod pkce;
+pub mod request;
 pub mod store;
 pub mod tba;
 pub mod token;
 
 pub use assertion::{AssertionParams, Scope};
 pub use key::{Algorithm, Curve, KeyError, SigningKey};
+pub use request::{Authorization, RequestAuth};
 pub use token::{AccessToken, AuthError, TokenManager};

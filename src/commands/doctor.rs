@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::wiring;
 use crate::auth::{Scope, SigningKey};
-use crate::config::{ConfigError, Key, NetSuiteConfig, Settings};
+use crate::config::{ConfigError, Key, NetSuiteAuth, NetSuiteConfig, Settings};
 use crate::netsuite::{ClientOptions, NetSuiteClient, NetSuiteError};
 
 /// The SuiteQL query doctor runs: tiny, and on a table every account and most roles can read.
@@ -55,30 +55,48 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
     let mut report = Vec::new();
     let config = match settings.netsuite() {
         Ok(config) => {
-            report.push(check(
-                "configuration",
-                Status::Pass,
-                format!(
-                    "account {}, token URL {}, scopes {}",
-                    config.account,
-                    config.endpoints.token_url(),
-                    config
-                        .scopes
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            ));
-            report.push(check(
-                "private key",
-                Status::Pass,
-                format!(
-                    "{}, signs with {}",
-                    config.key.kind_description(),
-                    config.key.algorithm()
-                ),
-            ));
+            match &config.auth {
+                NetSuiteAuth::M2m(m2m) => {
+                    report.push(check(
+                        "configuration",
+                        Status::Pass,
+                        format!(
+                            "account {}, token URL {}, scopes {}",
+                            config.account,
+                            config.endpoints.token_url(),
+                            m2m.scopes
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        ),
+                    ));
+                    report.push(check(
+                        "private key",
+                        Status::Pass,
+                        format!(
+                            "{}, signs with {}",
+                            m2m.key.kind_description(),
+                            m2m.key.algorithm()
+                        ),
+                    ));
+                }
+                NetSuiteAuth::Tba(creds) => {
+                    report.push(check(
+                        "configuration",
+                        Status::Pass,
+                        format!(
+                            "account {}, TBA (OAuth 1.0a, HMAC-SHA256) with realm {}, consumer key and token set",
+                            config.account, creds.realm
+                        ),
+                    ));
+                    report.push(check(
+                        "private key",
+                        Status::Skip,
+                        "TBA signs with the consumer and token secrets; no private key is used",
+                    ));
+                }
+            }
             config
         }
         Err(e) if is_key_problem(&e) => {
@@ -110,10 +128,20 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
             return report;
         }
     };
-    if let Some(path) = certificate {
-        report.push(certificate_check(path, &config.key));
+    match (&config.auth, certificate) {
+        (NetSuiteAuth::M2m(m2m), Some(path)) => report.push(certificate_check(path, &m2m.key)),
+        (NetSuiteAuth::Tba(_), Some(_)) => report.push(check(
+            "certificate",
+            Status::Skip,
+            "TBA uses no certificate",
+        )),
+        (_, None) => {}
     }
-    let wants_rest = config.scopes.contains(&Scope::RestWebservices);
+    // TBA tokens may call REST web services and RESTlets: there are no scopes to check.
+    let wants_rest = match &config.auth {
+        NetSuiteAuth::M2m(m2m) => m2m.scopes.contains(&Scope::RestWebservices),
+        NetSuiteAuth::Tba(_) => true,
+    };
     run_network_checks(config, wants_rest, &mut report).await;
     report
 }
@@ -126,7 +154,17 @@ async fn run_network_checks(config: NetSuiteConfig, wants_rest: bool, report: &m
             return;
         }
     };
-    match client.tokens().access_token().await {
+    let Some(tokens) = client.tokens() else {
+        report.push(check(
+            "token",
+            Status::Skip,
+            "TBA signs every request; there is no token exchange to check",
+        ));
+        report.push(rest_check(&client).await);
+        report.push(suiteql_check(&client).await);
+        return;
+    };
+    match tokens.access_token().await {
         Ok(t) => report.push(check(
             "token",
             Status::Pass,
@@ -187,6 +225,7 @@ async fn suiteql_check(client: &NetSuiteClient) -> Check {
 
 fn permission_note(e: &NetSuiteError, permission: &str) -> String {
     match e {
+        NetSuiteError::Api(api) if api.tba && api.status == 401 => String::new(),
         NetSuiteError::Api(api)
             if matches!(api.status, 401 | 403) || api.code() == Some("USER_ERROR") =>
         {
@@ -303,7 +342,6 @@ fn certificate_check(path: &Path, key: &SigningKey) -> Check {
 
 /// True when no check failed.
 pub fn all_passed(report: &[Check]) -> bool {
-    report
-        .iter()
-        .all(|c| matches!(c.status, Status::Pass | Status::Warn))
+    // A skip follows a failure, or is by design (TBA has no token exchange): only failures count.
+    !report.iter().any(|c| matches!(c.status, Status::Fail))
 }

@@ -3,8 +3,12 @@
 
 use std::net::SocketAddr;
 
-use crate::auth::TokenManager;
-use crate::config::{ConfigError, HttpConfig, NetSuiteConfig, ServerConfig, Settings};
+use std::sync::Arc;
+
+use crate::auth::{AssertionParams, RequestAuth, TokenManager};
+use crate::config::{
+    ConfigError, HttpConfig, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings,
+};
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 use crate::netsuite::{ClientOptions, NetSuiteClient};
 use crate::server::NetSuiteServer;
@@ -13,7 +17,8 @@ use crate::transport::http::HttpOptions;
 
 use super::CommandError;
 
-/// Builds the token manager and API client. Consumes the config: the key moves into the token manager. The
+/// Builds the API client and how it authenticates (M2M token manager or TBA signer). Consumes the config:
+/// the key or the TBA secrets move into the client. The
 /// configured timeout and retry overrides win over `options`.
 pub fn netsuite_client(
     config: NetSuiteConfig,
@@ -25,8 +30,18 @@ pub fn netsuite_client(
             setting: "TLS",
             reason: format!("cannot initialise the HTTP client: {e}"),
         })?;
-    let params = config.assertion_params();
-    let tokens = TokenManager::new(http.clone(), config.key, params);
+    let auth = match config.auth {
+        NetSuiteAuth::M2m(m2m) => {
+            let params = AssertionParams {
+                client_id: m2m.client_id,
+                certificate_id: m2m.certificate_id,
+                audience: config.endpoints.token_url(),
+                scopes: m2m.scopes,
+            };
+            RequestAuth::M2m(TokenManager::new(http.clone(), m2m.key, params))
+        }
+        NetSuiteAuth::Tba(creds) => RequestAuth::Tba(Arc::new(creds)),
+    };
     let mut retry = options.retry;
     if let Some(n) = tuning.retry_max_attempts {
         retry.max_attempts = n;
@@ -42,7 +57,12 @@ pub fn netsuite_client(
         content_language: config.content_language,
         retry,
     };
-    Ok(NetSuiteClient::new(http, tokens, config.endpoints, options))
+    Ok(NetSuiteClient::with_auth(
+        http,
+        auth,
+        config.endpoints,
+        options,
+    ))
 }
 
 /// The client for `settings` with the default options.

@@ -14,6 +14,7 @@
 
 #[macro_use]
 mod macros;
+mod auth;
 mod file;
 mod http;
 mod netsuite;
@@ -23,8 +24,11 @@ mod values;
 
 use std::path::PathBuf;
 
+pub use auth::AuthMode;
 pub use http::{HttpConfig, MIN_HTTP_TOKEN_CHARS};
-pub use netsuite::{ClientTuning, DEFAULT_MAX_CONCURRENCY, NetSuiteConfig};
+pub use netsuite::{
+    ClientTuning, DEFAULT_MAX_CONCURRENCY, M2mConfig, NetSuiteAuth, NetSuiteConfig,
+};
 pub use server::{
     DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig, MAX_POLL_INTERVAL,
     MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::auth::{AuthMode, THREE_WAYS};
 use super::{ConfigError, Key, Settings};
 use crate::account::{AccountId, Endpoints};
+use crate::auth::tba::TbaCredentials;
 use crate::auth::{AssertionParams, Scope, SigningKey};
 
 /// In-flight requests allowed by default: the smallest account limit NetSuite grants (netsuite-api.md §8).
@@ -16,15 +18,31 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 5;
 #[derive(Debug)]
 pub struct NetSuiteConfig {
     pub account: AccountId,
-    pub client_id: String,
-    pub certificate_id: String,
-    pub key: SigningKey,
-    pub scopes: Vec<Scope>,
+    /// How each request is authenticated.
+    pub auth: NetSuiteAuth,
     pub endpoints: Endpoints,
     pub content_language: Option<String>,
     pub max_concurrency: usize,
     /// Overrides of the request timeout and the retry policy; `None` keeps what the caller asked for.
     pub tuning: ClientTuning,
+}
+
+/// The credentials of one auth mode (design.md §1.5).
+#[derive(Debug)]
+pub enum NetSuiteAuth {
+    /// OAuth 2.0 client credentials: an assertion signed with the key buys a bearer token.
+    M2m(M2mConfig),
+    /// TBA: every request is signed with OAuth 1.0a.
+    Tba(TbaCredentials),
+}
+
+/// What the M2M token exchange needs.
+#[derive(Debug)]
+pub struct M2mConfig {
+    pub client_id: String,
+    pub certificate_id: String,
+    pub key: SigningKey,
+    pub scopes: Vec<Scope>,
 }
 
 /// Optional overrides of the NetSuite client's timeout and retry policy (`NETSUITE_REQUEST_TIMEOUT_MS`,
@@ -38,32 +56,62 @@ pub struct ClientTuning {
 }
 
 impl NetSuiteConfig {
-    /// The assertion parameters for this configuration (`aud` = the token URL in use).
-    pub fn assertion_params(&self) -> AssertionParams {
-        AssertionParams {
-            client_id: self.client_id.clone(),
-            certificate_id: self.certificate_id.clone(),
+    /// The assertion parameters (`aud` = the token URL in use); `None` outside M2M mode.
+    pub fn assertion_params(&self) -> Option<AssertionParams> {
+        let NetSuiteAuth::M2m(m2m) = &self.auth else {
+            return None;
+        };
+        Some(AssertionParams {
+            client_id: m2m.client_id.clone(),
+            certificate_id: m2m.certificate_id.clone(),
             audience: self.endpoints.token_url(),
-            scopes: self.scopes.clone(),
+            scopes: m2m.scopes.clone(),
+        })
+    }
+
+    /// The mode in use.
+    pub fn mode(&self) -> AuthMode {
+        match self.auth {
+            NetSuiteAuth::M2m(_) => AuthMode::M2m,
+            NetSuiteAuth::Tba(_) => AuthMode::Tba,
         }
     }
 }
 
 impl Settings {
-    /// Validates what talking to NetSuite needs and loads the key. Every missing setting is named at once.
+    /// Validates what talking to NetSuite needs in the auth mode in use (and loads the key in M2M mode).
+    /// Every missing setting is named at once.
     pub fn netsuite(&self) -> Result<NetSuiteConfig, ConfigError> {
+        let mode = self.auth_mode()?;
         let mut missing = Vec::new();
-        for (key, set) in [
-            (Key::AccountId, self.account_id.is_some()),
-            (Key::ClientId, self.client_id.is_some()),
-            (Key::CertificateId, self.certificate_id.is_some()),
-        ] {
-            if !set {
-                missing.push(key.env());
-            }
+        if self.account_id.is_none() {
+            missing.push(Key::AccountId.env());
         }
-        if self.private_key.is_none() && self.private_key_path.is_none() {
-            missing.push("NETSUITE_PRIVATE_KEY_PATH (or NETSUITE_PRIVATE_KEY)");
+        match mode {
+            Some(AuthMode::Tba) => {}
+            Some(AuthMode::Login) => {
+                // guess: the login mode is not built yet; no stored login can exist.
+                return Err(ConfigError::Invalid {
+                    setting: Key::Auth.env(),
+                    reason: format!("no stored login for this profile; {THREE_WAYS}"),
+                });
+            }
+            Some(AuthMode::M2m) | None => {
+                for (key, set) in [
+                    (Key::ClientId, self.client_id.is_some()),
+                    (Key::CertificateId, self.certificate_id.is_some()),
+                ] {
+                    if !set {
+                        missing.push(key.env());
+                    }
+                }
+                if self.private_key.is_none() && self.private_key_path.is_none() {
+                    missing.push("NETSUITE_PRIVATE_KEY_PATH (or NETSUITE_PRIVATE_KEY)");
+                }
+                if mode.is_none() {
+                    missing.push(THREE_WAYS);
+                }
+            }
         }
         if !missing.is_empty() {
             return Err(ConfigError::Missing(missing));
@@ -74,6 +122,26 @@ impl Settings {
             self.base_url.as_deref(),
             self.restlet_base_url.as_deref(),
         )?;
+        let auth = if mode == Some(AuthMode::Tba) {
+            NetSuiteAuth::Tba(self.tba_credentials(&account)?)
+        } else {
+            NetSuiteAuth::M2m(self.m2m()?)
+        };
+        let max_concurrency = self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY);
+        Ok(NetSuiteConfig {
+            account,
+            auth,
+            endpoints,
+            content_language: self
+                .content_language
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+            max_concurrency,
+            tuning: self.tuning()?,
+        })
+    }
+
+    fn m2m(&self) -> Result<M2mConfig, ConfigError> {
         let client_id = non_blank(Key::ClientId, self.client_id.as_deref())?;
         let certificate_id = non_blank(Key::CertificateId, self.certificate_id.as_deref())?;
         let algorithm = self
@@ -95,20 +163,11 @@ impl Settings {
             None => Scope::defaults(),
             Some(list) => parse_scopes(&list.items())?,
         };
-        let max_concurrency = self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY);
-        Ok(NetSuiteConfig {
-            account,
+        Ok(M2mConfig {
             client_id,
             certificate_id,
             key,
             scopes,
-            endpoints,
-            content_language: self
-                .content_language
-                .clone()
-                .filter(|s| !s.trim().is_empty()),
-            max_concurrency,
-            tuning: self.tuning()?,
         })
     }
 
@@ -268,13 +327,16 @@ mod tests {
     #[test]
     fn a_complete_configuration_derives_audience_scopes_and_algorithm() {
         let c = full(&es256_pem()).netsuite().unwrap();
-        let p = c.assertion_params();
+        let p = c.assertion_params().unwrap();
         assert_eq!(
             p.audience,
             "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
         );
         assert_eq!(p.scopes, vec![Scope::RestWebservices, Scope::Restlets]);
-        assert_eq!(c.key.algorithm(), Algorithm::ES256);
+        let NetSuiteAuth::M2m(m2m) = &c.auth else {
+            panic!("not m2m")
+        };
+        assert_eq!(m2m.key.algorithm(), Algorithm::ES256);
         assert_eq!(c.max_concurrency, 5);
     }
 

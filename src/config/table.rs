@@ -32,6 +32,29 @@ settings! {
     PrivateKey => private_key: SecretString {
         env: "NETSUITE_PRIVATE_KEY", default: "this or NETSUITE_PRIVATE_KEY_PATH", secret: true,
     }
+    /// How to authenticate toward NetSuite: `m2m`, `login` or `tba`.
+    Auth => auth: String {
+        env: "NETSUITE_AUTH",
+        default: "tba if NETSUITE_TOKEN_ID is set, m2m if NETSUITE_CERTIFICATE_ID is set, else login",
+    }
+    /// TBA: the integration record's consumer key.
+    ConsumerKey => consumer_key: String { env: "NETSUITE_CONSUMER_KEY", default: "required for tba", }
+    /// TBA: the integration record's consumer secret.
+    ConsumerSecret => consumer_secret: SecretString {
+        env: "NETSUITE_CONSUMER_SECRET", default: "this or NETSUITE_CONSUMER_SECRET_FILE for tba", secret: true,
+    }
+    /// TBA: file holding the consumer secret, e.g. a mounted secret.
+    ConsumerSecretFile => consumer_secret_file: PathBuf {
+        env: "NETSUITE_CONSUMER_SECRET_FILE", default: "unset",
+    }
+    /// TBA: the access token's id.
+    TokenId => token_id: String { env: "NETSUITE_TOKEN_ID", default: "required for tba", }
+    /// TBA: the access token's secret.
+    TokenSecret => token_secret: SecretString {
+        env: "NETSUITE_TOKEN_SECRET", default: "this or NETSUITE_TOKEN_SECRET_FILE for tba", secret: true,
+    }
+    /// TBA: file holding the token secret, e.g. a mounted secret.
+    TokenSecretFile => token_secret_file: PathBuf { env: "NETSUITE_TOKEN_SECRET_FILE", default: "unset", }
     /// Signing algorithm: PS256, PS384, PS512, ES256, ES384 or ES512.
     Algorithm => algorithm: String { env: "NETSUITE_ALGORITHM", default: "from the key", }
     /// Comma list of OAuth scopes: rest_webservices, restlets, suite_analytics.
@@ -170,12 +193,20 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_exactly_the_key_and_the_bearer_token() {
+    fn secrets_are_exactly_the_key_the_tba_secrets_and_the_bearer_token() {
         let secret: Vec<&str> = SETTINGS
             .iter()
             .filter(|s| s.secret)
             .map(|s| s.env)
             .collect();
-        assert_eq!(secret, ["NETSUITE_PRIVATE_KEY", "NETSUITE_MCP_HTTP_TOKEN"]);
+        assert_eq!(
+            secret,
+            [
+                "NETSUITE_PRIVATE_KEY",
+                "NETSUITE_CONSUMER_SECRET",
+                "NETSUITE_TOKEN_SECRET",
+                "NETSUITE_MCP_HTTP_TOKEN"
+            ]
+        );
     }
 }

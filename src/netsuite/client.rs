@@ -11,8 +11,8 @@ use tokio::sync::Semaphore;
 
 use super::error::{ApiError, NetSuiteError};
 use crate::account::Endpoints;
-use crate::auth::TokenManager;
 use crate::auth::token::transport_reason;
+use crate::auth::{RequestAuth, TokenManager};
 
 /// Time to establish a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -146,6 +146,19 @@ impl ApiRequest {
         ) && !self.read_only
     }
 
+    /// The URL with the query parameters, exactly as sent (and as TBA signs it).
+    fn full_url(&self) -> Result<url::Url, NetSuiteError> {
+        let mut url = url::Url::parse(&self.url).map_err(|e| NetSuiteError::Transport {
+            method: self.method.to_string(),
+            path: self.path().to_owned(),
+            reason: format!("invalid NetSuite URL: {e}"),
+        })?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        Ok(url)
+    }
+
     fn path(&self) -> &str {
         // For logs: the path only; the query may hold customer data.
         let after_scheme = self
@@ -189,7 +202,7 @@ impl ApiResponse {
 #[derive(Clone, Debug)]
 pub struct NetSuiteClient {
     http: reqwest::Client,
-    tokens: TokenManager,
+    auth: RequestAuth,
     endpoints: Endpoints,
     limiter: Arc<Semaphore>,
     options: ClientOptions,
@@ -221,16 +234,27 @@ enum Outcome {
 }
 
 impl NetSuiteClient {
+    /// A client authenticating with M2M bearer tokens from `tokens`.
     pub fn new(
         http: reqwest::Client,
         tokens: TokenManager,
         endpoints: Endpoints,
         options: ClientOptions,
     ) -> Self {
+        Self::with_auth(http, RequestAuth::M2m(tokens), endpoints, options)
+    }
+
+    /// A client authenticating each request as `auth` says (M2M bearer or TBA signature).
+    pub fn with_auth(
+        http: reqwest::Client,
+        auth: RequestAuth,
+        endpoints: Endpoints,
+        options: ClientOptions,
+    ) -> Self {
         Self {
             limiter: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
             http,
-            tokens,
+            auth,
             endpoints,
             options,
         }
@@ -240,8 +264,14 @@ impl NetSuiteClient {
         &self.endpoints
     }
 
-    pub fn tokens(&self) -> &TokenManager {
-        &self.tokens
+    /// The M2M token cache; `None` in TBA mode (no access token exists).
+    pub fn tokens(&self) -> Option<&TokenManager> {
+        self.auth.tokens()
+    }
+
+    /// How requests are authenticated.
+    pub fn auth(&self) -> &RequestAuth {
+        &self.auth
     }
 
     /// Sends `request`, retrying as the policy allows: 429 for any method (NetSuite did not run it), server
@@ -252,19 +282,20 @@ impl NetSuiteClient {
         let policy = self.options.retry;
         let mut attempts = 0u32;
         let mut reauthenticated = false;
+        let url = request.full_url()?;
         loop {
             attempts += 1;
-            let token = self.tokens.access_token().await?;
-            let outcome = self.send_once(&request, token.expose(), attempts).await;
+            // A fresh Authorization per send: a TBA retry is a new nonce, timestamp and signature.
+            let auth = self.auth.authorize(request.method.as_str(), &url).await?;
+            let outcome = self.send_once(&request, &url, &auth.value, attempts).await;
             let (after, last) = match outcome {
                 Outcome::Done(result) => return result,
-                Outcome::Reauthenticate(_) if !reauthenticated => {
+                Outcome::Reauthenticate(_)
+                    if !reauthenticated && self.auth.refused(&auth).await =>
+                {
                     reauthenticated = true;
                     attempts -= 1;
-                    tracing::debug!(
-                        "401 from NetSuite: dropping the cached token and retrying once"
-                    );
-                    self.tokens.invalidate(&token).await;
+                    tracing::debug!("401 from NetSuite: dropped the cached token, retrying once");
                     continue;
                 }
                 Outcome::Reauthenticate(err) => return Err(err),
@@ -287,16 +318,27 @@ impl NetSuiteClient {
         }
     }
 
-    async fn send_once(&self, request: &ApiRequest, bearer: &str, attempt: u32) -> Outcome {
+    async fn send_once(
+        &self,
+        request: &ApiRequest,
+        url: &url::Url,
+        authorization: &str,
+        attempt: u32,
+    ) -> Outcome {
         let path = request.path();
+        let Ok(mut credential) = HeaderValue::from_str(authorization) else {
+            return Outcome::Done(Err(NetSuiteError::Transport {
+                method: request.method.to_string(),
+                path: path.to_owned(),
+                reason: "the Authorization header is not valid header text".into(),
+            }));
+        };
+        credential.set_sensitive(true);
         let mut builder = self
             .http
-            .request(request.method.clone(), &request.url)
+            .request(request.method.clone(), url.clone())
             .headers(request.headers.clone())
-            .bearer_auth(bearer);
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
-        }
+            .header(header::AUTHORIZATION, credential);
         if request.is_write()
             && let Some(lang) = &self.options.content_language
             && let Ok(value) = HeaderValue::from_str(lang)
@@ -351,6 +393,7 @@ impl NetSuiteClient {
                 }
                 let mut api = ApiError::from_body(status, &body);
                 api.attempts = attempt;
+                api.tba = self.auth.is_tba();
                 // A RESTlet over the account's limit answers 400 with this code: it did not run either.
                 let over_limit = api.code() == Some("SSS_REQUEST_LIMIT_EXCEEDED");
                 let err = NetSuiteError::Api(api);

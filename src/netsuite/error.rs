@@ -70,6 +70,8 @@ pub struct ApiError {
     pub top_code: Option<String>,
     /// How many times the request was sent before giving up.
     pub attempts: u32,
+    /// Whether the request was signed with TBA (a 401 then has other causes than a refused bearer token).
+    pub tba: bool,
 }
 
 impl ApiError {
@@ -81,6 +83,7 @@ impl ApiError {
             details: Vec::new(),
             top_code: None,
             attempts: 1,
+            tba: false,
         };
         // The RESTlet shape first: every field of the REST shape is optional, so it would match anything.
         if let Ok(b) = serde_json::from_slice::<RestletErrorBody>(body) {
@@ -114,6 +117,9 @@ impl ApiError {
             (_, Some("CONCURRENCY_LIMIT_EXCEEDED" | "SSS_REQUEST_LIMIT_EXCEEDED")) | (429, _) => {
                 ErrorClass::ConcurrencyLimit
             }
+            (401, _) | (_, Some("INVALID_LOGIN" | "INVALID_LOGIN_ATTEMPT")) if self.tba => {
+                ErrorClass::TbaLoginRefused
+            }
             (401, _) | (_, Some("INVALID_LOGIN" | "INVALID_LOGIN_ATTEMPT")) => {
                 ErrorClass::Unauthorized
             }
@@ -134,6 +140,13 @@ impl ApiError {
     }
 }
 
+/// The usual causes of a refused TBA signature (NetSuite tells them apart only in its Login Audit Trail).
+pub const TBA_LOGIN_HINT: &str = "NetSuite refused the TBA signature (INVALID_LOGIN). The usual causes: the realm \
+    (the account id, including a sandbox suffix such as _SB1) is not this account's; this machine's clock is off \
+    (the timestamp must be within minutes of NetSuite's); the access token was revoked or has expired; the token's \
+    role lacks \"Log in using Access Tokens\" or \"REST Web Services\"; the consumer key and secret belong to \
+    another integration record than the token. See Setup > Users/Roles > User Management > View Login Audit Trail";
+
 /// The kinds of NetSuite API failure that call for different advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
@@ -141,6 +154,8 @@ pub enum ErrorClass {
     ConcurrencyLimit,
     /// The access token was refused.
     Unauthorized,
+    /// A TBA signature was refused (`INVALID_LOGIN`).
+    TbaLoginRefused,
     /// The role lacks a permission.
     Forbidden,
     /// A user or business-rule error.
@@ -172,6 +187,7 @@ impl ErrorClass {
                  certificate mapping has \"Log in using OAuth 2.0 Access Tokens\" and \"REST Web Services\", and see \
                  Setup > Users/Roles > User Management > View Login Audit Trail"
             }
+            ErrorClass::TbaLoginRefused => TBA_LOGIN_HINT,
             ErrorClass::Forbidden => {
                 "the role of the certificate mapping lacks a permission for this record or action: add it to the role in NetSuite"
             }

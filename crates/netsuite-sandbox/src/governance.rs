@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::{NsError, RESTLET_LIMIT_MESSAGE, restlet_error};
 use super::faults::FaultTarget;
 use super::oauth::bearer_challenge;
+use super::tba::SignedRequest;
 use super::{RESTLET_PATH, Shared, TOKEN_PATH};
 
 /// Scope a REST web services request needs.
@@ -35,6 +36,8 @@ pub struct Counters {
     pub authorized_api_requests: u64,
     /// API requests refused with 401.
     pub rejected_unauthorized: u64,
+    /// API requests signed with TBA (`Authorization: OAuth`) that were refused (also in `rejected_unauthorized`).
+    pub tba_rejections: u64,
     /// API requests refused by the concurrency limit (REST 429, RESTlet 400).
     pub rejected_concurrency: u64,
     /// Requests (API or token) answered by an injected fault.
@@ -57,6 +60,7 @@ pub(crate) struct Governance {
     api_requests: AtomicU64,
     authorized_api_requests: AtomicU64,
     rejected_unauthorized: AtomicU64,
+    tba_rejections: AtomicU64,
     rejected_concurrency: AtomicU64,
     faults_injected: AtomicU64,
     max_in_flight: AtomicUsize,
@@ -74,6 +78,7 @@ impl Governance {
             api_requests: AtomicU64::new(0),
             authorized_api_requests: AtomicU64::new(0),
             rejected_unauthorized: AtomicU64::new(0),
+            tba_rejections: AtomicU64::new(0),
             rejected_concurrency: AtomicU64::new(0),
             faults_injected: AtomicU64::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -90,6 +95,7 @@ impl Governance {
             api_requests: get(&self.api_requests),
             authorized_api_requests: get(&self.authorized_api_requests),
             rejected_unauthorized: get(&self.rejected_unauthorized),
+            tba_rejections: get(&self.tba_rejections),
             rejected_concurrency: get(&self.rejected_concurrency),
             faults_injected: get(&self.faults_injected),
             max_in_flight: get_usize(&self.max_in_flight),
@@ -106,6 +112,7 @@ impl Governance {
             &self.api_requests,
             &self.authorized_api_requests,
             &self.rejected_unauthorized,
+            &self.tba_rejections,
             &self.rejected_concurrency,
             &self.faults_injected,
         ] {
@@ -214,9 +221,31 @@ pub(crate) async fn govern(
         Endpoint::Restlet => Some(SCOPE_RESTLETS),
         Endpoint::Token | Endpoint::Other => None,
     };
-    let authorized = bearer_token(&request)
-        .and_then(|token| shared.tokens.scopes(token))
-        .is_some_and(|scopes| needed_scope.is_none_or(|need| scopes.iter().any(|s| s == need)));
+    let authorized = if let Some(header) = oauth1_header(&request) {
+        // TBA: a token acts as a person with a role; it may call REST web services and RESTlets alike.
+        let signed = SignedRequest {
+            method: request.method().as_str(),
+            host: request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+        };
+        match shared.tba.verify(header, &signed) {
+            Ok(()) => true,
+            Err(reason) => {
+                gov.tba_rejections.fetch_add(1, Ordering::SeqCst);
+                tracing::debug!(reason, "sandbox: TBA signature refused");
+                false
+            }
+        }
+    } else {
+        bearer_token(&request)
+            .and_then(|token| shared.tokens.scopes(token))
+            .is_some_and(|scopes| needed_scope.is_none_or(|need| scopes.iter().any(|s| s == need)))
+    };
     if !authorized {
         gov.rejected_unauthorized.fetch_add(1, Ordering::SeqCst);
         tracing::debug!(
@@ -250,6 +279,17 @@ pub(crate) async fn govern(
         return fault.into_response_for(target, &shared.account_id);
     }
     next.run(request).await
+}
+
+/// The value of an `Authorization: OAuth …` header (OAuth 1.0a, scheme case-insensitive).
+fn oauth1_header(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let scheme = value.split_once(' ')?.0;
+    scheme.eq_ignore_ascii_case("OAuth").then_some(value)
 }
 
 /// The token of an `Authorization: Bearer …` header (scheme case-insensitive, RFC 6750 §2.1).

@@ -12,6 +12,7 @@ mod certs;
 mod faults;
 mod governance;
 mod oauth;
+mod tba;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -24,6 +25,10 @@ use tokio::task::JoinHandle;
 
 pub use faults::{Fault, Faults};
 pub use governance::Counters;
+pub use tba::{
+    DEFAULT_TBA_CLOCK_SKEW, DEFAULT_TBA_CONSUMER_KEY, DEFAULT_TBA_CONSUMER_SECRET,
+    DEFAULT_TBA_TOKEN_ID, DEFAULT_TBA_TOKEN_SECRET, SandboxTba, SandboxTbaToken, tba_authorization,
+};
 
 use certs::MappedKey;
 use error::NsError;
@@ -77,11 +82,14 @@ pub struct SandboxConfig {
     pub max_clock_skew: Duration,
     /// Where to listen.
     pub bind: SocketAddr,
+    /// The TBA (OAuth 1.0a) integration and its tokens; `None` refuses every `Authorization: OAuth` request.
+    pub tba: Option<SandboxTba>,
 }
 
 impl SandboxConfig {
     /// A configuration with every scope enabled, 60-minute tokens, a concurrency limit of 5, no latency, and
-    /// a random loopback port.
+    /// a random loopback port; TBA
+    /// accepts the default integration and token ([`SandboxTba::default`]).
     pub fn new(
         account_id: impl Into<String>,
         client_id: impl Into<String>,
@@ -97,6 +105,7 @@ impl SandboxConfig {
             latency: Duration::ZERO,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            tba: Some(SandboxTba::default()),
         }
     }
 }
@@ -151,6 +160,7 @@ pub(crate) struct Shared {
     pub tokens: TokenStore,
     pub governance: Governance,
     pub faults: Faults,
+    pub tba: tba::TbaVerifier,
 }
 
 /// Starts sandboxes.
@@ -185,7 +195,9 @@ impl Sandbox {
         };
         let base_url = format!("http://{url_addr}");
 
+        let tba = tba::TbaVerifier::new(config.tba, &config.account_id);
         let shared = Arc::new(Shared {
+            tba,
             account_id: config.account_id,
             client_id: config.client_id,
             token_url: format!("{base_url}{TOKEN_PATH}"),
