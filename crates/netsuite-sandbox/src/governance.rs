@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::{NsError, RESTLET_LIMIT_MESSAGE, restlet_error};
 use super::faults::FaultTarget;
 use super::oauth::bearer_challenge;
-use super::{RESTLET_PATH, Shared, TOKEN_PATH};
+use super::{AUTHORIZE_PATH, RESTLET_PATH, REVOKE_PATH, Shared, TOKEN_PATH};
 
 /// Scope a REST web services request needs.
 const SCOPE_REST: &str = "rest_webservices";
@@ -167,6 +167,8 @@ impl Drop for SlotGuard<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Token,
+    /// The authorize page and the revoke endpoint: no bearer, no limit, no faults.
+    Login,
     Rest,
     Restlet,
     /// Any other path: needs a live token of any scope, then the router answers (usually 404).
@@ -176,6 +178,8 @@ enum Endpoint {
 fn classify(path: &str) -> Endpoint {
     if path == TOKEN_PATH {
         Endpoint::Token
+    } else if path == AUTHORIZE_PATH || path == REVOKE_PATH {
+        Endpoint::Login
     } else if path.starts_with("/services/rest/") {
         Endpoint::Rest
     } else if path == RESTLET_PATH {
@@ -204,6 +208,9 @@ pub(crate) async fn govern(
         }
         return next.run(request).await;
     }
+    if endpoint == Endpoint::Login {
+        return next.run(request).await;
+    }
 
     gov.api_requests.fetch_add(1, Ordering::SeqCst);
     // guess: NetSuite documents no per-scope error; a token lacking the scope is refused like a bad token.
@@ -212,7 +219,7 @@ pub(crate) async fn govern(
     let needed_scope = match endpoint {
         Endpoint::Rest => Some(SCOPE_REST),
         Endpoint::Restlet => Some(SCOPE_RESTLETS),
-        Endpoint::Token | Endpoint::Other => None,
+        Endpoint::Token | Endpoint::Login | Endpoint::Other => None,
     };
     let authorized = bearer_token(&request)
         .and_then(|token| shared.tokens.scopes(token))
@@ -226,6 +233,9 @@ pub(crate) async fn govern(
         return unauthorized(endpoint, &shared.account_id);
     }
     gov.authorized_api_requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(token) = bearer_token(&request) {
+        shared.tokens.record_call(token);
+    }
 
     let Some(_slot) = gov.try_enter() else {
         gov.rejected_concurrency.fetch_add(1, Ordering::SeqCst);

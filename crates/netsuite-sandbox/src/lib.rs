@@ -11,24 +11,30 @@ pub mod error;
 mod certs;
 mod faults;
 mod governance;
+mod login;
 mod oauth;
+mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, Faults};
 pub use governance::Counters;
+pub use login::{
+    AUTHORIZE_PATH, DEFAULT_PUBLIC_CLIENT_ID, DEFAULT_REDIRECT_URI, LoginConfig, LoginCounters,
+    LoginIntegration, REVOKE_PATH, SandboxUser,
+};
 
 use certs::MappedKey;
 use error::NsError;
 use governance::Governance;
-use oauth::TokenStore;
+use tokens::TokenStore;
 
 /// Path of the OAuth 2.0 token endpoint.
 pub const TOKEN_PATH: &str = "/services/rest/auth/oauth2/v1/token";
@@ -77,6 +83,8 @@ pub struct SandboxConfig {
     pub max_clock_skew: Duration,
     /// Where to listen.
     pub bind: SocketAddr,
+    /// Signing in as a person (authorization code grant): integrations, users, lifetimes.
+    pub login: LoginConfig,
 }
 
 impl SandboxConfig {
@@ -97,6 +105,7 @@ impl SandboxConfig {
             latency: Duration::ZERO,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -149,6 +158,7 @@ pub(crate) struct Shared {
     pub token_lifetime: Duration,
     pub max_clock_skew: Duration,
     pub tokens: TokenStore,
+    pub login: login::LoginState,
     pub governance: Governance,
     pub faults: Faults,
 }
@@ -194,12 +204,15 @@ impl Sandbox {
             token_lifetime: config.token_lifetime,
             max_clock_skew: config.max_clock_skew,
             tokens: TokenStore::default(),
+            login: login::LoginState::new(config.login),
             governance: Governance::new(config.concurrency_limit, config.latency),
             faults: Faults::default(),
         });
 
         let app = Router::new()
             .route(TOKEN_PATH, post(oauth::token_endpoint))
+            .route(AUTHORIZE_PATH, get(login::authorize::page))
+            .route(REVOKE_PATH, post(login::grant::revoke))
             .with_state(shared.clone())
             .merge(data::router(store.clone(), base_url.clone()))
             .layer(axum::middleware::from_fn_with_state(
@@ -270,6 +283,7 @@ fn validate(config: &SandboxConfig) -> Result<Vec<MappedKey>, SandboxError> {
     if config.token_lifetime.is_zero() {
         return invalid("token_lifetime must be positive");
     }
+    login::validate(&config.login)?;
     let mut keys: Vec<MappedKey> = Vec::with_capacity(config.certificates.len());
     for cert in &config.certificates {
         let key = certs::map_certificate(cert)?;
