@@ -1,8 +1,9 @@
 //! The embedded NetSuite-compatible sandbox: test double for every integration test and `serve --sandbox`.
 //!
-//! [`Sandbox::start`] serves, on one local port, the OAuth 2.0 client-credentials token endpoint and the data
-//! endpoints of [`data::router`], behind bearer authentication, the account concurrency limit, optional
-//! latency and fault injection. It is strict on purpose: it verifies assertion signatures against the mapped
+//! [`Sandbox::start`] serves, on one local port, the OAuth 2.0 token endpoint (client credentials, and the
+//! authorization code and refresh grants of a person signing in), the authorize page, the revoke endpoint and
+//! the data endpoints of [`data::router`], behind bearer authentication, the account concurrency limit,
+//! optional latency and fault injection. It is strict on purpose: it verifies assertion signatures against the mapped
 //! certificates and refuses what NetSuite refuses.
 
 pub mod data;

@@ -124,10 +124,10 @@ async fn two_users_have_distinct_identities() {
     let sb = start().await;
     assert!(!sb.approve_next_as(999));
     let admin = sign_in(&sb).await;
-    assert!(sb.approve_next_as(40));
+    assert!(sb.approve_next_as(2));
     let pkce = pkce();
     let (_, p) = redirected(&authorize(&sb, &authorize_params(&pkce, &[])).await);
-    assert_eq!((p["entity"].as_str(), p["role"].as_str()), ("40", "1000"));
+    assert_eq!((p["entity"].as_str(), p["role"].as_str()), ("2", "1000"));
     let (status, rep) = exchange(&sb, &p["code"], &pkce.verifier).await;
     assert_eq!(status, StatusCode::OK);
     // The switch holds for one authorization: the next one is the first user again.
@@ -151,5 +151,5 @@ async fn two_users_have_distinct_identities() {
         StatusCode::OK
     );
     let calls = sb.calls_by_entity();
-    assert_eq!((calls.get(&12), calls.get(&40)), (Some(&1), Some(&3)));
+    assert_eq!((calls.get(&12), calls.get(&2)), (Some(&1), Some(&3)));
 }

@@ -150,8 +150,8 @@ pub struct SandboxUser {
 pub struct LoginConfig {
     /// Integration records with the authorization code grant. Default: [`LoginIntegration::sandbox_default`].
     pub integrations: Vec<LoginIntegration>,
-    /// People who can sign in; the first is approved unless a test picks another. Default: entity 12, role 3
-    /// (Administrator).
+    /// People who can sign in; the first is approved unless a test picks another. Default: entity 12 (an
+    /// employee of the demo data), role 3 (Administrator).
     pub users: Vec<SandboxUser>,
     /// How long a code can be exchanged (default 10 minutes).
     pub code_lifetime: Duration,

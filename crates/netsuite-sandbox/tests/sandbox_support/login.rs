@@ -39,7 +39,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut LoginConfig)) -> SandboxHandle 
         vec![CONFIDENTIAL_REDIRECT.to_owned()],
     ));
     cfg.login.users.push(SandboxUser {
-        entity_id: 40,
+        entity_id: 2,
         role_id: 1000,
         name: "Sales Rep".to_owned(),
     });
