@@ -14,7 +14,7 @@ use super::error::{NsError, RESTLET_LIMIT_MESSAGE, restlet_error};
 use super::faults::FaultTarget;
 use super::oauth::bearer_challenge;
 use super::tba::SignedRequest;
-use super::{RESTLET_PATH, Shared, TOKEN_PATH};
+use super::{AUTHORIZE_PATH, RESTLET_PATH, REVOKE_PATH, Shared, TOKEN_PATH};
 
 /// Scope a REST web services request needs.
 const SCOPE_REST: &str = "rest_webservices";
@@ -174,6 +174,8 @@ impl Drop for SlotGuard<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Token,
+    /// The authorize page and the revoke endpoint: no bearer, no limit, no faults.
+    Login,
     Rest,
     Restlet,
     /// Any other path: needs a live token of any scope, then the router answers (usually 404).
@@ -183,6 +185,8 @@ enum Endpoint {
 fn classify(path: &str) -> Endpoint {
     if path == TOKEN_PATH {
         Endpoint::Token
+    } else if path == AUTHORIZE_PATH || path == REVOKE_PATH {
+        Endpoint::Login
     } else if path.starts_with("/services/rest/") {
         Endpoint::Rest
     } else if path == RESTLET_PATH {
@@ -211,6 +215,9 @@ pub(crate) async fn govern(
         }
         return next.run(request).await;
     }
+    if endpoint == Endpoint::Login {
+        return next.run(request).await;
+    }
 
     gov.api_requests.fetch_add(1, Ordering::SeqCst);
     // guess: NetSuite documents no per-scope error; a token lacking the scope is refused like a bad token.
@@ -219,7 +226,7 @@ pub(crate) async fn govern(
     let needed_scope = match endpoint {
         Endpoint::Rest => Some(SCOPE_REST),
         Endpoint::Restlet => Some(SCOPE_RESTLETS),
-        Endpoint::Token | Endpoint::Other => None,
+        Endpoint::Token | Endpoint::Login | Endpoint::Other => None,
     };
     let authorized = if let Some(header) = oauth1_header(&request) {
         // TBA: a token acts as a person with a role; it may call REST web services and RESTlets alike.
@@ -255,6 +262,9 @@ pub(crate) async fn govern(
         return unauthorized(endpoint, &shared.account_id);
     }
     gov.authorized_api_requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(token) = bearer_token(&request) {
+        shared.tokens.record_call(token);
+    }
 
     let Some(_slot) = gov.try_enter() else {
         gov.rejected_concurrency.fetch_add(1, Ordering::SeqCst);

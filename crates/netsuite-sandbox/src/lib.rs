@@ -1,8 +1,9 @@
 //! The embedded NetSuite-compatible sandbox: test double for every integration test and `serve --sandbox`.
 //!
-//! [`Sandbox::start`] serves, on one local port, the OAuth 2.0 client-credentials token endpoint and the data
-//! endpoints of [`data::router`], behind bearer authentication, the account concurrency limit, optional
-//! latency and fault injection. It is strict on purpose: it verifies assertion signatures against the mapped
+//! [`Sandbox::start`] serves, on one local port, the OAuth 2.0 token endpoint (client credentials, and the
+//! authorization code and refresh grants of a person signing in), the authorize page, the revoke endpoint and
+//! the data endpoints of [`data::router`], behind bearer authentication, the account concurrency limit,
+//! optional latency and fault injection. It is strict on purpose: it verifies assertion signatures against the mapped
 //! certificates and refuses what NetSuite refuses.
 
 pub mod data;
@@ -11,20 +12,26 @@ pub mod error;
 mod certs;
 mod faults;
 mod governance;
+mod login;
 mod oauth;
 mod tba;
+mod tokens;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, Faults};
 pub use governance::Counters;
+pub use login::{
+    AUTHORIZE_PATH, DEFAULT_PUBLIC_CLIENT_ID, DEFAULT_REDIRECT_URI, LoginConfig, LoginCounters,
+    LoginIntegration, REVOKE_PATH, SandboxUser,
+};
 pub use tba::{
     DEFAULT_TBA_CLOCK_SKEW, DEFAULT_TBA_CONSUMER_KEY, DEFAULT_TBA_CONSUMER_SECRET,
     DEFAULT_TBA_TOKEN_ID, DEFAULT_TBA_TOKEN_SECRET, SandboxTba, SandboxTbaToken, tba_authorization,
@@ -33,7 +40,7 @@ pub use tba::{
 use certs::MappedKey;
 use error::NsError;
 use governance::Governance;
-use oauth::TokenStore;
+use tokens::TokenStore;
 
 /// Path of the OAuth 2.0 token endpoint.
 pub const TOKEN_PATH: &str = "/services/rest/auth/oauth2/v1/token";
@@ -84,6 +91,8 @@ pub struct SandboxConfig {
     pub bind: SocketAddr,
     /// The TBA (OAuth 1.0a) integration and its tokens; `None` refuses every `Authorization: OAuth` request.
     pub tba: Option<SandboxTba>,
+    /// Signing in as a person (authorization code grant): integrations, users, lifetimes.
+    pub login: LoginConfig,
 }
 
 impl SandboxConfig {
@@ -106,6 +115,7 @@ impl SandboxConfig {
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             tba: Some(SandboxTba::default()),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -158,6 +168,7 @@ pub(crate) struct Shared {
     pub token_lifetime: Duration,
     pub max_clock_skew: Duration,
     pub tokens: TokenStore,
+    pub login: login::LoginState,
     pub governance: Governance,
     pub faults: Faults,
     pub tba: tba::TbaVerifier,
@@ -206,12 +217,15 @@ impl Sandbox {
             token_lifetime: config.token_lifetime,
             max_clock_skew: config.max_clock_skew,
             tokens: TokenStore::default(),
+            login: login::LoginState::new(config.login),
             governance: Governance::new(config.concurrency_limit, config.latency),
             faults: Faults::default(),
         });
 
         let app = Router::new()
             .route(TOKEN_PATH, post(oauth::token_endpoint))
+            .route(AUTHORIZE_PATH, get(login::authorize::page))
+            .route(REVOKE_PATH, post(login::grant::revoke))
             .with_state(shared.clone())
             .merge(data::router(store.clone(), base_url.clone()))
             .layer(axum::middleware::from_fn_with_state(
@@ -282,6 +296,7 @@ fn validate(config: &SandboxConfig) -> Result<Vec<MappedKey>, SandboxError> {
     if config.token_lifetime.is_zero() {
         return invalid("token_lifetime must be positive");
     }
+    login::validate(&config.login)?;
     let mut keys: Vec<MappedKey> = Vec::with_capacity(config.certificates.len());
     for cert in &config.certificates {
         let key = certs::map_certificate(cert)?;

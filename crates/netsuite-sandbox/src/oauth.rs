@@ -4,8 +4,8 @@
 //! only carries the OAuth `error` value, as NetSuite does. Assertions, tokens and keys are never logged.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use axum::body::Bytes;
@@ -16,8 +16,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::Shared;
 use super::certs::{KeyKind, MappedKey};
+use super::{Shared, login};
 
 /// The only grant NetSuite's M2M flow uses.
 const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
@@ -28,7 +28,7 @@ const MAX_ASSERTION_LIFETIME_SECS: i64 = 3600;
 
 /// The `error` values of NetSuite's token endpoint (netsuite-api.md §1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OAuthError {
+pub(crate) enum OAuthError {
     InvalidRequest,
     InvalidClient,
     InvalidGrant,
@@ -37,7 +37,7 @@ enum OAuthError {
 }
 
 impl OAuthError {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidClient => "invalid_client",
@@ -50,17 +50,17 @@ impl OAuthError {
 
 /// A refused token request: the OAuth error for the client and the audit-trail code for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rejection {
-    error: OAuthError,
-    audit: &'static str,
+pub(crate) struct Rejection {
+    pub(crate) error: OAuthError,
+    pub(crate) audit: &'static str,
 }
 
-fn reject(error: OAuthError, audit: &'static str) -> Rejection {
+pub(crate) fn reject(error: OAuthError, audit: &'static str) -> Rejection {
     Rejection { error, audit }
 }
 
 impl Rejection {
-    fn into_response(self, account_id: &str) -> Response {
+    pub(crate) fn into_response(self, account_id: &str) -> Response {
         let status = if self.error == OAuthError::InvalidClient {
             StatusCode::UNAUTHORIZED
         } else {
@@ -93,7 +93,7 @@ pub(crate) fn bearer_challenge(account_id: &str) -> Option<HeaderValue> {
 }
 
 /// RFC 6749 §5.1: token responses must not be cached.
-fn no_store(resp: &mut Response) {
+pub(crate) fn no_store(resp: &mut Response) {
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp.headers_mut()
@@ -106,7 +106,16 @@ pub(crate) async fn token_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match verify_request(&shared, &headers, &body, unix_now()) {
+    let form = match parse_form(&headers, &body) {
+        Ok(form) => form,
+        Err(rejection) => return refused(&shared, rejection),
+    };
+    if let Some(login::GRANT_AUTHORIZATION_CODE | login::GRANT_REFRESH_TOKEN) =
+        form.get("grant_type").map(String::as_str)
+    {
+        return login::grant::token(&shared, &headers, &form);
+    }
+    match verify_request(&shared, &headers, &form, unix_now()) {
         Ok(scopes) => {
             let token = shared.tokens.issue(scopes, shared.token_lifetime);
             shared.governance.token_issued();
@@ -120,16 +129,19 @@ pub(crate) async fn token_endpoint(
             no_store(&mut resp);
             resp
         }
-        Err(rejection) => {
-            shared.governance.token_rejected();
-            tracing::info!(
-                audit = rejection.audit,
-                error = rejection.error.as_str(),
-                "sandbox token endpoint: request rejected"
-            );
-            rejection.into_response(&shared.account_id)
-        }
+        Err(rejection) => refused(&shared, rejection),
     }
+}
+
+/// Counts, logs (audit code only) and answers a refused token request.
+pub(crate) fn refused(shared: &Shared, rejection: Rejection) -> Response {
+    shared.governance.token_rejected();
+    tracing::info!(
+        audit = rejection.audit,
+        error = rejection.error.as_str(),
+        "sandbox token endpoint: request rejected"
+    );
+    rejection.into_response(&shared.account_id)
 }
 
 fn unix_now() -> i64 {
@@ -139,12 +151,12 @@ fn unix_now() -> i64 {
 }
 
 /// Checks a token request the way NetSuite does and returns the scopes to grant.
-fn verify_request(
-    shared: &Shared,
+/// A token or revoke request's form: `application/x-www-form-urlencoded`, no repeated parameter, empty values
+/// dropped.
+pub(crate) fn parse_form(
     headers: &HeaderMap,
     body: &[u8],
-    now: i64,
-) -> Result<Vec<String>, Rejection> {
+) -> Result<HashMap<String, String>, Rejection> {
     use OAuthError::*;
 
     let content_type = headers
@@ -166,6 +178,16 @@ fn verify_request(
             return Err(reject(InvalidRequest, "RepeatedParameter"));
         }
     }
+    Ok(form)
+}
+
+fn verify_request(
+    shared: &Shared,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    now: i64,
+) -> Result<Vec<String>, Rejection> {
+    use OAuthError::*;
 
     // The assertion is the client authentication; a second method is an error (RFC 6749 §2.3).
     if headers.contains_key(header::AUTHORIZATION) || form.contains_key("client_secret") {
@@ -401,66 +423,6 @@ impl<'a> CompactJws<'a> {
             signing_input,
             signature,
         })
-    }
-}
-
-/// Issued access tokens: opaque random strings with an expiry and their granted scopes. No `Debug`: it
-/// would print live tokens.
-#[derive(Default)]
-pub(crate) struct TokenStore {
-    tokens: Mutex<HashMap<String, IssuedToken>>,
-}
-
-#[derive(Debug)]
-struct IssuedToken {
-    expires_at: Instant,
-    scopes: Vec<String>,
-}
-
-impl TokenStore {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, IssuedToken>> {
-        // A poisoned map is still consistent: every operation on it is a single insert, remove or read.
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn issue(&self, scopes: Vec<String>, lifetime: Duration) -> String {
-        // Two v4 UUIDs: 244 random bits from the OS generator, 64 hex characters.
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let now = Instant::now();
-        let mut tokens = self.lock();
-        tokens.retain(|_, t| t.expires_at > now);
-        tokens.insert(
-            token.clone(),
-            IssuedToken {
-                expires_at: now + lifetime,
-                scopes,
-            },
-        );
-        token
-    }
-
-    /// The scopes of a live token, or `None` when it is unknown, expired or revoked.
-    pub(crate) fn scopes(&self, token: &str) -> Option<Vec<String>> {
-        let tokens = self.lock();
-        let issued = tokens.get(token)?;
-        (issued.expires_at > Instant::now()).then(|| issued.scopes.clone())
-    }
-
-    /// Every issued token is treated as expired from now on.
-    pub(crate) fn expire_all(&self) {
-        let now = Instant::now();
-        for token in self.lock().values_mut() {
-            token.expires_at = now;
-        }
-    }
-
-    /// Forgets every issued token.
-    pub(crate) fn revoke_all(&self) {
-        self.lock().clear();
     }
 }
 

@@ -188,8 +188,13 @@ async fn malformed_requests_are_invalid_request() {
 async fn other_grant_types_are_unsupported() {
     let sb = start().await;
     let mut f = form(&good_assertion(&sb, json!("rest_webservices")));
+    for grant in ["password", "urn:ietf:params:oauth:grant-type:jwt-bearer"] {
+        f[0].1 = grant.to_owned();
+        assert_oauth_error(&post_form(&sb, &f).await, 400, "unsupported_grant_type");
+    }
+    // The authorization code grant exists, but a client assertion is not how its clients authenticate.
     f[0].1 = "authorization_code".to_owned();
-    assert_oauth_error(&post_form(&sb, &f).await, 400, "unsupported_grant_type");
+    assert_oauth_error(&post_form(&sb, &f).await, 400, "invalid_request");
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! client code on purpose: assertions are built here with rcgen, jsonwebtoken and aws-lc-rs directly.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod login;
+
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
