@@ -39,9 +39,15 @@ impl NetSuiteClient {
         for (k, v) in params {
             request = request.query(k, v.clone());
         }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        request = match body {
+            Some(body) => request.json(body),
+            // NetSuite takes the request's Content-Type as the format of the answer, on every method: without
+            // it a RESTlet answers 206 (netsuite-api.md §6), so GET and DELETE send it too, with no body.
+            None => request.header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            ),
+        };
         let response = self.send(request).await?;
         let body = if response.body.is_empty() {
             Value::Null

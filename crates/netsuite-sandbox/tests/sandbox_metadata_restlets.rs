@@ -100,6 +100,7 @@ async fn restlets_echo_list_and_refuse() {
     let body: Value = sb
         .http
         .get(sb.url("/app/site/hosting/restlet.nl?script=101&deploy=1"))
+        .header("content-type", "application/json")
         .send()
         .await
         .expect("send")
@@ -114,6 +115,7 @@ async fn restlets_echo_list_and_refuse() {
             .get(sb.url(
                 "/app/site/hosting/restlet.nl?script=customscript_customer_list&deploy=1&limit=5",
             ))
+            .header("content-type", "application/json")
             .send()
             .await
             .expect("send")
@@ -127,6 +129,7 @@ async fn restlets_echo_list_and_refuse() {
     let resp = sb
         .http
         .get(sb.url("/app/site/hosting/restlet.nl?script=999&deploy=1"))
+        .header("content-type", "application/json")
         .send()
         .await
         .expect("send");
@@ -134,6 +137,19 @@ async fn restlets_echo_list_and_refuse() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["error"]["code"], "SSS_INVALID_SCRIPTLET_ID");
     assert!(body["error"]["message"].is_string());
+
+    // Without a Content-Type NetSuite cannot pick the answer's format, whatever the method: 206.
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let resp = sb.http.request(method, &url).send().await.expect("send");
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+        let body: Value = resp.json().await.expect("json");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Content-Type")
+        );
+    }
 
     let resp = sb
         .http

@@ -28,6 +28,8 @@ async fn send(url: &str, authorization: &str) -> Answer {
     let resp = reqwest::Client::new()
         .get(url)
         .header("Authorization", authorization)
+        // RESTlets need it on every method (netsuite-api.md §6); REST ignores it on a GET.
+        .header("Content-Type", "application/json")
         .send()
         .await
         .unwrap();

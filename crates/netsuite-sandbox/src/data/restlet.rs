@@ -132,6 +132,16 @@ pub(super) async fn handler(
         );
     }
     let ctype = media_type(&headers);
+    if ctype.is_none() {
+        // NetSuite: "when a Content-Type header is required but is missing, the request fails with 206 Partial
+        // Content" (netsuite-api.md §6), on every method since it also picks the answer's format.
+        // guess: the body; NetSuite documents only the status.
+        return restlet_error(
+            StatusCode::PARTIAL_CONTENT,
+            "INVALID_REQUEST",
+            "A Content-Type header is required: application/json, application/xml or text/plain.",
+        );
+    }
     if method == Method::GET && !body.is_empty() {
         // guess: wording and code for a GET with a body (documented as 400).
         return restlet_error(

@@ -238,7 +238,10 @@ pub fn assert_oauth_error(a: &Answer, status: u16, error: &str) {
 }
 
 pub async fn get(url: &str, bearer: Option<&str>) -> Answer {
-    let mut req = reqwest::Client::new().get(url);
+    // As our client does: RESTlets need a Content-Type on every method, REST ignores it on a GET.
+    let mut req = reqwest::Client::new()
+        .get(url)
+        .header("Content-Type", "application/json");
     if let Some(t) = bearer {
         req = req.bearer_auth(t);
     }
