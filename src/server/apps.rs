@@ -63,16 +63,14 @@ pub fn with_ui_meta(mut tool: Tool, uri: &str) -> Tool {
 /// `_meta.ui` of the table app: an empty CSP (no network, no outside scripts, styles, images or frames), clipboard
 /// write for "Copy as CSV", and a border around the view.
 fn resource_meta() -> MetaObject {
-    let Value::Object(meta) = json!({
+    let meta = json!({
         "ui": {
             "csp": { "connectDomains": [], "resourceDomains": [], "frameDomains": [], "baseUriDomains": [] },
             "permissions": { "clipboardWrite": {} },
             "prefersBorder": true
         }
-    }) else {
-        unreachable!("a JSON object literal")
-    };
-    MetaObject(meta)
+    });
+    MetaObject(meta.as_object().cloned().unwrap_or_default())
 }
 
 /// The app resources listed to an apps-capable client.
