@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// Longest profile name used in a file name.
@@ -254,16 +254,12 @@ impl StoredLogin {
             _ => None,
         }
     }
-
-    /// The refresh token, for the token request body.
-    pub fn refresh_token(&self) -> &str {
-        self.refresh_token.expose_secret()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     fn login(refresh: &str) -> StoredLogin {
         StoredLogin {
@@ -287,7 +283,7 @@ mod tests {
         store.save("prod", &login("r1")).unwrap();
         store.save("prod", &login("r2")).unwrap();
         let back = store.load("prod").unwrap().unwrap();
-        assert_eq!(back.refresh_token(), "r2");
+        assert_eq!(back.refresh_token.expose_secret(), "r2");
         assert_eq!(back.entity.as_deref(), Some("12"));
         let names: Vec<String> = std::fs::read_dir(store.dir())
             .unwrap()

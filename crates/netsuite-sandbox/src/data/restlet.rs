@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::super::error::NsError;
+use super::super::error::{NsError, restlet_error};
 use super::{AppState, Store, blocking, internal, query_get, query_pairs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,19 +34,6 @@ fn find_script(script: Option<&str>, deploy: Option<&str>) -> Option<Script> {
         }
         _ => None,
     }
-}
-
-fn restlet_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let mut resp = (
-        status,
-        axum::Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 /// The media type of the request (lowercase, without parameters), if any.
