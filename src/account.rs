@@ -7,6 +7,10 @@ use url::Url;
 
 /// Path of the OAuth 2.0 token endpoint on the REST host.
 pub const TOKEN_PATH: &str = "/services/rest/auth/oauth2/v1/token";
+/// Path of the OAuth 2.0 revoke endpoint on the REST host (netsuite-api.md §2.3).
+pub const REVOKE_PATH: &str = "/services/rest/auth/oauth2/v1/revoke";
+/// Path of the authorize page on the UI host (netsuite-api.md §2.1).
+pub const AUTHORIZE_PATH: &str = "/app/login/oauth2/authorize.nl";
 
 /// A NetSuite account id such as `1234567`, `1234567_SB1` or `TSTDRV1234567`.
 ///
@@ -70,6 +74,27 @@ impl AccountId {
             self.host_id()
         ))
         .unwrap_or_else(|_| unreachable!("host id is validated"))
+    }
+
+    /// `https://<host-id>.app.netsuite.com`, the UI host of the authorize page.
+    pub fn default_app_base(&self) -> Url {
+        Url::parse(&format!("https://{}.app.netsuite.com", self.host_id()))
+            .unwrap_or_else(|_| unreachable!("host id is validated"))
+    }
+
+    /// The authorize page: on `app_base_url` (`NETSUITE_APP_BASE_URL`) when given, else on the account's UI host.
+    pub fn authorize_url(&self, app_base_url: Option<&str>) -> Result<Url, AccountError> {
+        let base = match app_base_url {
+            Some(raw) => parse_base("NETSUITE_APP_BASE_URL", raw)?,
+            None => self.default_app_base(),
+        };
+        Url::parse(&format!("{}{AUTHORIZE_PATH}", base_str(&base))).map_err(|e| {
+            AccountError::InvalidUrl {
+                name: "NETSUITE_APP_BASE_URL",
+                value: base.to_string(),
+                reason: e.to_string(),
+            }
+        })
     }
 
     /// `https://<host-id>.restlets.api.netsuite.com`
@@ -138,6 +163,11 @@ impl Endpoints {
     /// The exact token URL in use; also the JWT `aud`.
     pub fn token_url(&self) -> String {
         format!("{}{}", base_str(&self.rest_base), TOKEN_PATH)
+    }
+
+    /// The revoke endpoint, beside the token endpoint.
+    pub fn revoke_url(&self) -> String {
+        format!("{}{}", base_str(&self.rest_base), REVOKE_PATH)
     }
 
     /// A URL on the REST host: `fixed_path` is a constant of ours (e.g. `/services/rest/record/v1`), `segments`

@@ -44,6 +44,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         certificate: Option<PathBuf>,
     },
+    /// Sign in to NetSuite as yourself (OAuth 2.0 authorization code + PKCE) and keep the tokens for this
+    /// profile; `serve`, `token` and `doctor` then act with your role.
+    Login(crate::commands::login::LoginArgs),
+    /// Revoke this profile's sign-in at NetSuite and delete the stored tokens.
+    Logout(crate::commands::login::LogoutArgs),
     /// Certificates for NetSuite's OAuth 2.0 client credentials (M2M) setup.
     #[command(subcommand)]
     Cert(CertCommand),

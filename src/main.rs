@@ -66,6 +66,19 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 return Err(CommandError::ChecksFailed("some checks failed".into()));
             }
         }
+        Command::Login(args) => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            // Read only in paste mode, while nothing else runs: blocking a runtime thread is harmless.
+            let mut input = std::io::BufReader::new(std::io::stdin());
+            print!(
+                "{}",
+                commands::login::login(&settings, &args, &mut input).await?
+            );
+        }
+        Command::Logout(args) => {
+            let settings = commands::load_settings(config, profile, Settings::default())?;
+            print!("{}", commands::login::logout(&settings, &args).await?);
+        }
         Command::Cert(CertCommand::Generate(args)) => {
             let options = CertOptions {
                 algorithm: args.algorithm.into(),

@@ -1,5 +1,6 @@
 //! [`RequestAuth`]: the one place a NetSuite request's `Authorization` header is built, whatever the mode —
-//! an M2M bearer token from the [`TokenManager`] or a TBA signature over the method and full URL.
+//! a bearer token from the [`TokenManager`] (M2M or a signed-in person) or a TBA signature over the method and
+//! full URL.
 
 use std::sync::Arc;
 
@@ -11,8 +12,9 @@ use super::token::{AccessToken, AuthError, TokenManager};
 /// How each request to NetSuite is authenticated. Cheap to clone.
 #[derive(Clone, Debug)]
 pub enum RequestAuth {
-    /// OAuth 2.0 client credentials: a cached bearer token, refreshed on expiry or a 401.
-    M2m(TokenManager),
+    /// OAuth 2.0 (client credentials, or a signed-in person's refresh token): a cached bearer token, replaced
+    /// on expiry or a 401.
+    Bearer(TokenManager),
     /// TBA: a fresh OAuth 1.0a signature (nonce, timestamp) per send.
     Tba(Arc<TbaCredentials>),
 }
@@ -21,7 +23,7 @@ pub enum RequestAuth {
 pub struct Authorization {
     /// The header value; holds a credential, never logged.
     pub value: String,
-    /// The bearer token used, in M2M mode.
+    /// The bearer token used, in OAuth 2.0 modes.
     pub token: Option<AccessToken>,
 }
 
@@ -29,7 +31,7 @@ impl RequestAuth {
     /// The `Authorization` header value for one send of `method` to `url` (query included: TBA signs it).
     pub async fn authorize(&self, method: &str, url: &Url) -> Result<Authorization, AuthError> {
         match self {
-            RequestAuth::M2m(tokens) => {
+            RequestAuth::Bearer(tokens) => {
                 let token = tokens.access_token().await?;
                 Ok(Authorization {
                     value: format!("Bearer {}", token.expose()),
@@ -43,11 +45,11 @@ impl RequestAuth {
         }
     }
 
-    /// After a 401: drops the bearer token that was refused and says whether sending again may help (M2M:
+    /// After a 401: drops the bearer token that was refused and says whether sending again may help (OAuth 2.0:
     /// a new token may; TBA: the same credentials would be refused again).
     pub async fn refused(&self, auth: &Authorization) -> bool {
         match (self, &auth.token) {
-            (RequestAuth::M2m(tokens), Some(token)) => {
+            (RequestAuth::Bearer(tokens), Some(token)) => {
                 tokens.invalidate(token).await;
                 true
             }
@@ -55,10 +57,10 @@ impl RequestAuth {
         }
     }
 
-    /// The token manager, in M2M mode.
+    /// The token manager, in OAuth 2.0 modes.
     pub fn tokens(&self) -> Option<&TokenManager> {
         match self {
-            RequestAuth::M2m(tokens) => Some(tokens),
+            RequestAuth::Bearer(tokens) => Some(tokens),
             RequestAuth::Tba(_) => None,
         }
     }

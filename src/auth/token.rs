@@ -1,5 +1,6 @@
 //! The access-token cache: fetch on demand, refresh before expiry, one request for any number of callers, and
-//! drop a token NetSuite refused.
+//! drop a token NetSuite refused. Tokens come from client credentials (M2M) or a signed-in person's refresh
+//! token ([`LoginSession`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,11 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::assertion::{AssertionParams, sign_assertion};
+use super::endpoint::{Grant, request_token};
 use super::key::{KeyError, SigningKey};
+use super::session::LoginSession;
 
 /// A token is replaced once less than this remains of its life.
 pub const REFRESH_BUFFER: Duration = Duration::from_secs(60);
@@ -68,7 +70,13 @@ pub enum AuthError {
     #[error("could not sign the assertion: {0}")]
     Key(#[from] KeyError),
     #[error("token request to {url} failed: {reason}")]
-    Transport { url: String, reason: String },
+    Transport {
+        url: String,
+        reason: String,
+        /// The request may have reached NetSuite (it failed after connecting). A single-use refresh token sent
+        /// this way may be spent, so it is never sent again automatically.
+        maybe_sent: bool,
+    },
     #[error(
         "NetSuite refused the token request (HTTP {status}, error {code}): {hint}. NetSuite logs the exact reason \
          in Setup > Users/Roles > User Management > View Login Audit Trail"
@@ -78,11 +86,33 @@ pub enum AuthError {
         /// NetSuite's `error` value, e.g. `invalid_grant`.
         code: String,
         hint: &'static str,
+        /// The grant that was refused.
+        grant: Grant,
     },
     #[error(
         "the token endpoint answered HTTP {status} with a body that is not a token response: {snippet}"
     )]
     BadResponse { status: u16, snippet: String },
+    /// No sign-in is stored for the profile.
+    #[error(
+        "nobody is signed in for profile {profile:?} (looked in {location}); run `netsuite-mcp login`"
+    )]
+    NotSignedIn { profile: String, location: String },
+    /// The stored sign-in belongs to another account or integration than the one configured.
+    #[error(
+        "the sign-in stored for profile {profile:?} is for account {stored_account} and client ID {stored_client}, \
+         not the configured {account} and {client}; run `netsuite-mcp login` (or choose the profile that holds this account)"
+    )]
+    LoginMismatch {
+        profile: String,
+        stored_account: String,
+        stored_client: String,
+        account: String,
+        client: String,
+    },
+    /// The token store could not be read or written.
+    #[error("{0}")]
+    Store(String),
 }
 
 impl AuthError {
@@ -93,30 +123,17 @@ impl AuthError {
             _ => None,
         }
     }
-}
 
-/// The fix for each token-endpoint error (netsuite-api.md §1.6).
-pub fn hint_for(code: &str, status: u16) -> &'static str {
-    match code {
-        "unsupported_grant_type" | "unauthorized_client" => {
-            "check the box \"Client Credentials (Machine to Machine) Grant\" on the integration record"
+    /// Whether only a new `netsuite-mcp login` fixes this: no stored sign-in, one for another account, or one
+    /// NetSuite no longer honours.
+    pub fn needs_login(&self) -> bool {
+        match self {
+            AuthError::NotSignedIn { .. } | AuthError::LoginMismatch { .. } => true,
+            AuthError::Refused { code, grant, .. } => {
+                *grant == Grant::RefreshToken && code == "invalid_grant"
+            }
+            _ => false,
         }
-        "invalid_request" => {
-            "a required field of the token request is missing or malformed (if it persists with a correct configuration, please report it as a bug)"
-        }
-        "invalid_client" => {
-            "NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID or the private key do not match the integration record and its certificate mapping"
-        }
-        "invalid_grant" => {
-            "the assertion was refused: check that NETSUITE_CERTIFICATE_ID is the certificate ID of the mapping, that the private key belongs to that certificate, that the certificate is neither revoked nor expired, that this machine's clock is right, and that NETSUITE_ACCOUNT_ID (or NETSUITE_BASE_URL) names the right account"
-        }
-        "invalid_scope" => {
-            "enable the requested scopes (NETSUITE_SCOPES) on the integration record, or request fewer"
-        }
-        _ if status == 401 => {
-            "NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID or the private key do not match"
-        }
-        _ => "unexpected error from the token endpoint",
     }
 }
 
@@ -125,17 +142,28 @@ struct State {
     last_error: Option<AuthError>,
 }
 
+/// Where new access tokens come from.
+enum Source {
+    /// Client credentials: a fresh assertion signed with the key buys each token (M2M).
+    ClientCredentials {
+        key: SigningKey,
+        params: AssertionParams,
+    },
+    /// A signed-in person: the stored refresh token buys each token, rotating where NetSuite rotates it.
+    Login(LoginSession),
+}
+
 struct Inner {
     http: reqwest::Client,
-    key: SigningKey,
-    params: AssertionParams,
+    source: Source,
     state: Mutex<State>,
     /// Completed token requests; lets waiters tell whether someone fetched on their behalf.
     attempts: AtomicU64,
     next_id: AtomicU64,
 }
 
-/// Caches NetSuite access tokens and fetches new ones with a fresh assertion when needed. Cheap to clone.
+/// Caches NetSuite access tokens and gets new ones when needed — with a fresh assertion (M2M) or the stored
+/// refresh token of a signed-in person. Cheap to clone.
 #[derive(Clone)]
 pub struct TokenManager {
     inner: Arc<Inner>,
@@ -144,33 +172,27 @@ pub struct TokenManager {
 impl fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenManager")
-            .field("token_url", &self.inner.params.audience)
+            .field("token_url", &self.token_url())
             .finish_non_exhaustive()
     }
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
-    #[serde(default)]
-    token_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ErrorResponse {
-    error: String,
-}
-
 impl TokenManager {
-    /// `params.audience` is the token URL the request goes to (the JWT `aud` must equal it).
+    /// Client credentials: `params.audience` is the token URL the request goes to (the JWT `aud` must equal it).
     pub fn new(http: reqwest::Client, key: SigningKey, params: AssertionParams) -> Self {
+        Self::with_source(http, Source::ClientCredentials { key, params })
+    }
+
+    /// A signed-in person's tokens, kept in `session`'s store.
+    pub fn for_login(http: reqwest::Client, session: LoginSession) -> Self {
+        Self::with_source(http, Source::Login(session))
+    }
+
+    fn with_source(http: reqwest::Client, source: Source) -> Self {
         Self {
             inner: Arc::new(Inner {
                 http,
-                key,
-                params,
+                source,
                 state: Mutex::new(State {
                     token: None,
                     last_error: None,
@@ -210,131 +232,52 @@ impl TokenManager {
         }
     }
 
-    /// Forgets `stale` (NetSuite answered 401 to it) so the next call fetches a new token. A token fetched by
+    /// Forgets `stale` (NetSuite answered 401 to it) so the next call gets a new token. A token fetched by
     /// someone else in the meantime is kept.
     pub async fn invalidate(&self, stale: &AccessToken) {
         let mut state = self.inner.state.lock().await;
         if state.token.as_ref().is_some_and(|t| t.id == stale.id) {
             state.token = None;
         }
+        if let Source::Login(session) = &self.inner.source {
+            session.refused(stale.expose());
+        }
     }
 
-    /// The token URL (also the assertion's audience).
+    /// The token URL (also the assertion's audience in M2M mode).
     pub fn token_url(&self) -> &str {
-        &self.inner.params.audience
+        match &self.inner.source {
+            Source::ClientCredentials { params, .. } => &params.audience,
+            Source::Login(session) => session.token_url(),
+        }
     }
 
     async fn fetch(&self) -> Result<AccessToken, AuthError> {
-        let url = &self.inner.params.audience;
-        let assertion = sign_assertion(&self.inner.params, &self.inner.key, SystemTime::now())?;
-        let started = Instant::now();
-        let form = [
-            ("grant_type", GRANT_TYPE),
-            ("client_assertion_type", ASSERTION_TYPE),
-            ("client_assertion", assertion.as_str()),
-        ];
-        let response = self
-            .inner
-            .http
-            .post(url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| AuthError::Transport {
-                url: url.clone(),
-                reason: transport_reason(&e),
-            })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| AuthError::Transport {
-            url: url.clone(),
-            reason: transport_reason(&e),
-        })?;
-        tracing::debug!(
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "token request"
-        );
-        if !(200..300).contains(&status) {
-            return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
-                Ok(e) => AuthError::Refused {
-                    status,
-                    hint: hint_for(&e.error, status),
-                    code: e.error,
-                },
-                Err(_) => AuthError::BadResponse {
-                    status,
-                    snippet: snippet(&body),
-                },
-            });
-        }
-        let parsed: TokenResponse =
-            serde_json::from_slice(&body).map_err(|_| AuthError::BadResponse {
-                status,
-                snippet: "(not JSON)".into(),
-            })?;
-        let bad = |what: &str| AuthError::BadResponse {
-            status,
-            snippet: what.to_owned(),
-        };
-        let secret = parsed
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| bad("no access_token"))?;
-        if let Some(tt) = &parsed.token_type
-            && !tt.eq_ignore_ascii_case("bearer")
-        {
-            return Err(bad(&format!("token_type {tt:?} is not bearer")));
-        }
-        let lifetime = match parsed.expires_in {
-            None | Some(serde_json::Value::Null) => DEFAULT_TOKEN_LIFETIME,
-            Some(v) => {
-                parse_expires_in(&v).ok_or_else(|| bad("expires_in is not a number of seconds"))?
+        let grant = match &self.inner.source {
+            Source::ClientCredentials { key, params } => {
+                let assertion = sign_assertion(params, key, SystemTime::now())?;
+                let form = vec![
+                    ("grant_type", GRANT_TYPE.to_owned()),
+                    ("client_assertion_type", ASSERTION_TYPE.to_owned()),
+                    ("client_assertion", assertion),
+                ];
+                request_token(
+                    &self.inner.http,
+                    &params.audience,
+                    Grant::ClientCredentials,
+                    form,
+                    None,
+                )
+                .await?
             }
+            Source::Login(session) => session.access_token(&self.inner.http).await?,
         };
         Ok(AccessToken {
-            secret: SecretString::from(secret),
-            expires_at: started + lifetime,
-            lifetime,
+            secret: grant.access_token,
+            expires_at: grant.started + grant.lifetime,
+            lifetime: grant.lifetime,
             id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
         })
-    }
-}
-
-/// NetSuite documents a number; some clients have seen `"3600"`. Accept both.
-fn parse_expires_in(v: &serde_json::Value) -> Option<Duration> {
-    let secs = match v {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
-        _ => None,
-    }?;
-    // NetSuite grants 60 minutes; anything beyond a day is nonsense, and clamping keeps `Instant` maths safe.
-    (secs > 0).then(|| Duration::from_secs(secs.min(MAX_TOKEN_LIFETIME.as_secs())))
-}
-
-/// A short, single-line excerpt of an unexpected body for an error message. Token-endpoint bodies carry no
-/// secrets of ours (the assertion is only in the request).
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    // A misbehaving proxy could echo the request form back; never quote anything JWT-shaped (the assertion).
-    let one_line: String = text
-        .split_whitespace()
-        .map(|word| {
-            if word.contains("eyJ") {
-                "[redacted]"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut out: String = one_line.chars().take(200).collect();
-    if one_line.chars().count() > 200 {
-        out.push('…');
-    }
-    if out.is_empty() {
-        "(empty body)".into()
-    } else {
-        out
     }
 }
 
@@ -362,58 +305,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn expires_in_accepts_numbers_and_numeric_strings_only() {
-        use serde_json::json;
-        assert_eq!(
-            parse_expires_in(&json!(3600)),
-            Some(Duration::from_secs(3600))
-        );
-        assert_eq!(
-            parse_expires_in(&json!("3600")),
-            Some(Duration::from_secs(3600))
-        );
-        assert_eq!(
-            parse_expires_in(&json!(" 60 ")),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(parse_expires_in(&json!(0)), None);
-        assert_eq!(parse_expires_in(&json!(u64::MAX)), Some(MAX_TOKEN_LIFETIME));
-        assert_eq!(parse_expires_in(&json!(-5)), None);
-        assert_eq!(parse_expires_in(&json!("soon")), None);
-        assert_eq!(parse_expires_in(&json!(1.5)), None);
-    }
-
-    #[test]
-    fn every_documented_error_gets_its_own_hint() {
-        let codes = [
-            "unsupported_grant_type",
-            "invalid_request",
-            "invalid_client",
-            "invalid_grant",
-            "invalid_scope",
-        ];
-        let hints: std::collections::HashSet<_> = codes.iter().map(|c| hint_for(c, 400)).collect();
-        assert_eq!(hints.len(), codes.len());
-        let err = AuthError::Refused {
-            status: 400,
-            code: "invalid_grant".into(),
-            hint: hint_for("invalid_grant", 400),
-        };
-        assert!(err.to_string().contains("View Login Audit Trail"), "{err}");
-        assert!(hint_for("invalid_grant", 400).contains("clock"));
-        assert!(hint_for("invalid_scope", 400).contains("NETSUITE_SCOPES"));
-        assert!(hint_for("unsupported_grant_type", 400).contains("Client Credentials"));
-    }
-
-    #[test]
-    fn unexpected_bodies_are_quoted_without_anything_jwt_shaped() {
-        let body = b"<html>bad gateway grant_type=client_credentials&client_assertion=eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.sig</html>";
-        let s = snippet(body);
-        assert!(!s.contains("eyJ"), "{s}");
-        assert!(s.starts_with("<html>bad gateway [redacted]"), "{s}");
-    }
-
-    #[test]
     fn token_debug_hides_the_secret() {
         let t = AccessToken {
             secret: SecretString::from("very-secret-token".to_owned()),
@@ -438,5 +329,25 @@ mod tests {
             ..t
         };
         assert!(!old.is_fresh());
+    }
+
+    #[test]
+    fn only_a_dead_sign_in_asks_for_a_new_login() {
+        let refused = |grant, code: &str| AuthError::Refused {
+            status: 400,
+            code: code.into(),
+            hint: "",
+            grant,
+        };
+        assert!(refused(Grant::RefreshToken, "invalid_grant").needs_login());
+        assert!(!refused(Grant::ClientCredentials, "invalid_grant").needs_login());
+        assert!(!refused(Grant::RefreshToken, "invalid_client").needs_login());
+        assert!(
+            AuthError::NotSignedIn {
+                profile: "p".into(),
+                location: "x".into()
+            }
+            .needs_login()
+        );
     }
 }

@@ -53,7 +53,7 @@ fn check(name: &'static str, status: Status, message: impl Into<String>) -> Chec
 /// Runs every check in order and returns the report.
 pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> {
     let mut report = Vec::new();
-    let config = match settings.netsuite() {
+    let config = match wiring::netsuite_config(settings) {
         Ok(config) => {
             match &config.auth {
                 NetSuiteAuth::M2m(m2m) => {
@@ -96,6 +96,28 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
                         "TBA signs with the consumer and token secrets; no private key is used",
                     ));
                 }
+                NetSuiteAuth::Login(login) => {
+                    report.push(check(
+                        "configuration",
+                        Status::Pass,
+                        format!(
+                            "account {}, signed in as a person (profile {}, {} client), token URL {}",
+                            config.account,
+                            login.store.profile,
+                            if login.client.secret.is_some() {
+                                "confidential"
+                            } else {
+                                "public"
+                            },
+                            config.endpoints.token_url()
+                        ),
+                    ));
+                    report.push(check(
+                        "private key",
+                        Status::Skip,
+                        "a signed-in person's tokens need no private key",
+                    ));
+                }
             }
             config
         }
@@ -130,17 +152,18 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
     };
     match (&config.auth, certificate) {
         (NetSuiteAuth::M2m(m2m), Some(path)) => report.push(certificate_check(path, &m2m.key)),
-        (NetSuiteAuth::Tba(_), Some(_)) => report.push(check(
+        (NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_), Some(_)) => report.push(check(
             "certificate",
             Status::Skip,
-            "TBA uses no certificate",
+            "only machine-to-machine sign-in uses a certificate",
         )),
         (_, None) => {}
     }
-    // TBA tokens may call REST web services and RESTlets: there are no scopes to check.
+    // TBA tokens may call REST web services and RESTlets, and a sign-in's scopes were fixed at `login`: there
+    // are no scopes to check.
     let wants_rest = match &config.auth {
         NetSuiteAuth::M2m(m2m) => m2m.scopes.contains(&Scope::RestWebservices),
-        NetSuiteAuth::Tba(_) => true,
+        NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_) => true,
     };
     run_network_checks(config, wants_rest, &mut report).await;
     report

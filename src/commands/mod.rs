@@ -1,10 +1,12 @@
 //! What each CLI command does. `main` only parses, prints and picks the exit code.
 
+pub mod callback;
 pub mod cert;
 pub mod completions;
 pub mod doctor;
 pub mod first_run;
 pub mod install;
+pub mod login;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod serve;

@@ -5,9 +5,12 @@ use std::net::SocketAddr;
 
 use std::sync::Arc;
 
-use crate::auth::{AssertionParams, RequestAuth, TokenManager};
+use std::path::PathBuf;
+
+use crate::auth::store::{FileStore, StoredLogin, TokenStore};
+use crate::auth::{AssertionParams, LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::{
-    ConfigError, HttpConfig, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings,
+    ConfigError, HttpConfig, Key, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings, StoreConfig,
 };
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 use crate::netsuite::{ClientOptions, NetSuiteClient};
@@ -38,9 +41,23 @@ pub fn netsuite_client(
                 audience: config.endpoints.token_url(),
                 scopes: m2m.scopes,
             };
-            RequestAuth::M2m(TokenManager::new(http.clone(), m2m.key, params))
+            RequestAuth::Bearer(TokenManager::new(http.clone(), m2m.key, params))
         }
         NetSuiteAuth::Tba(creds) => RequestAuth::Tba(Arc::new(creds)),
+        NetSuiteAuth::Login(login) => {
+            let store = token_store(&login.store)?;
+            let params = SessionParams {
+                token_url: config.endpoints.token_url(),
+                client: login.client,
+                account_id: config.account.realm().to_owned(),
+                profile: login.store.profile.clone(),
+                lock_dir: Some(token_dir(&login.store)?),
+            };
+            RequestAuth::Bearer(TokenManager::for_login(
+                http.clone(),
+                LoginSession::new(params, store),
+            ))
+        }
     };
     let mut retry = options.retry;
     if let Some(n) = tuning.retry_max_attempts {
@@ -67,7 +84,52 @@ pub fn netsuite_client(
 
 /// The client for `settings` with the default options.
 pub fn client_from_settings(settings: &Settings) -> Result<NetSuiteClient, ConfigError> {
-    netsuite_client(settings.netsuite()?, ClientOptions::default())
+    netsuite_client(netsuite_config(settings)?, ClientOptions::default())
+}
+
+/// The NetSuite configuration, with the profile's stored sign-in when no M2M or TBA mode is set (it may
+/// then be `login`). The store is not opened in M2M and TBA modes.
+pub fn netsuite_config(settings: &Settings) -> Result<NetSuiteConfig, ConfigError> {
+    let stored = match settings.auth_mode()? {
+        Some(crate::config::AuthMode::M2m | crate::config::AuthMode::Tba) => None,
+        Some(crate::config::AuthMode::Login) | None => stored_login(&settings.store_config()?)?,
+    };
+    settings.netsuite_with(stored.as_ref())
+}
+
+/// The profile's stored sign-in, if any.
+pub fn stored_login(config: &StoreConfig) -> Result<Option<StoredLogin>, ConfigError> {
+    token_store(config)?
+        .load(&config.profile)
+        .map_err(|e| store_error(e.to_string()))
+}
+
+/// The token store `config` names.
+pub fn token_store(config: &StoreConfig) -> Result<Arc<dyn TokenStore>, ConfigError> {
+    // guess: the OS keyring lands with the keyring store; until then every store is the file.
+    Ok(Arc::new(FileStore::new(token_dir(config)?)))
+}
+
+/// The file store's (and the refresh locks') directory: `NETSUITE_MCP_TOKEN_DIR`, else the user's default.
+pub fn token_dir(config: &StoreConfig) -> Result<PathBuf, ConfigError> {
+    match &config.dir {
+        Some(dir) => Ok(dir.clone()),
+        None => crate::install::paths::Env::from_process()
+            .token_dir()
+            .ok_or_else(|| {
+                store_error(
+                    "cannot find your home directory for the token store; set NETSUITE_MCP_TOKEN_DIR"
+                        .to_owned(),
+                )
+            }),
+    }
+}
+
+fn store_error(reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        setting: Key::TokenStore.env(),
+        reason,
+    }
 }
 
 /// Everything the server needs but the client: governance checked and the tools directory loaded.

@@ -51,12 +51,12 @@ impl Settings {
                 }),
             };
         }
+        // With neither, `login` is inferred by `netsuite_with` when a sign-in is stored for the profile.
         Ok(if self.token_id.is_some() {
             Some(AuthMode::Tba)
         } else if self.certificate_id.is_some() {
             Some(AuthMode::M2m)
         } else {
-            // guess: `login` is not built yet, so there is never a stored login to infer it from.
             None
         })
     }
@@ -109,7 +109,7 @@ fn trimmed(key: Key, value: Option<&str>) -> Result<String, ConfigError> {
 }
 
 /// A secret from its variable or its file (one trailing newline trimmed); both set is an error.
-fn secret(
+pub(super) fn secret(
     (key, value): (Key, Option<&SecretString>),
     (file_key, file): (Key, Option<&Path>),
 ) -> Result<SecretString, ConfigError> {

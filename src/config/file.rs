@@ -56,17 +56,39 @@ impl Settings {
             .map(PathBuf::from);
         let env_profile = var(PROFILE_ENV).filter(|v| !v.trim().is_empty());
         let profile = profile.map(str::to_owned).or(env_profile);
-        let file = match config_path.map(Path::to_path_buf).or(env_path) {
-            Some(path) => Settings::from_file(&path, profile.as_deref())?,
+        let (file, chosen) = match config_path.map(Path::to_path_buf).or(env_path) {
+            Some(path) => {
+                let chosen = profile.clone().or(Settings::file_default_profile(&path)?);
+                (Settings::from_file(&path, profile.as_deref())?, chosen)
+            }
             None if profile.is_some() => {
                 return Err(ConfigError::Invalid {
                     setting: "--profile",
                     reason: "a profile needs a config file: pass --config FILE or set NETSUITE_MCP_CONFIG".into(),
                 });
             }
-            None => Settings::default(),
+            None => (Settings::default(), None),
         };
-        Ok(file.overlay(Settings::from_env(&var)?).overlay(flags))
+        let mut merged = file.overlay(Settings::from_env(&var)?).overlay(flags);
+        // The chosen profile also names the stored sign-in (see `Settings::store_profile`).
+        merged.profile = chosen;
+        Ok(merged)
+    }
+
+    /// The file's own `profile` key (the profile used when none is chosen).
+    fn file_default_profile(path: &Path) -> Result<Option<String>, ConfigError> {
+        #[derive(serde::Deserialize)]
+        struct OnlyProfile {
+            profile: Option<String>,
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        // Errors in the rest of the file are reported by `from_file` with their line; here they only mean no key.
+        Ok(toml::from_str::<OnlyProfile>(&text)
+            .ok()
+            .and_then(|d| d.profile))
     }
 }
 

@@ -17,6 +17,7 @@ mod macros;
 mod auth;
 mod file;
 mod http;
+mod login;
 mod netsuite;
 mod server;
 pub mod table;
@@ -26,6 +27,7 @@ use std::path::PathBuf;
 
 pub use auth::AuthMode;
 pub use http::{HttpConfig, MIN_HTTP_TOKEN_CHARS};
+pub use login::{DEFAULT_REDIRECT_URI, LoginAuth, LoginSetup, StoreConfig};
 pub use netsuite::{
     ClientTuning, DEFAULT_MAX_CONCURRENCY, M2mConfig, NetSuiteAuth, NetSuiteConfig,
 };

@@ -6,8 +6,10 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::auth::{AuthMode, THREE_WAYS};
+use super::login::LoginAuth;
 use super::{ConfigError, Key, Settings};
 use crate::account::{AccountId, Endpoints};
+use crate::auth::store::StoredLogin;
 use crate::auth::tba::TbaCredentials;
 use crate::auth::{AssertionParams, Scope, SigningKey};
 
@@ -34,6 +36,8 @@ pub enum NetSuiteAuth {
     M2m(M2mConfig),
     /// TBA: every request is signed with OAuth 1.0a.
     Tba(TbaCredentials),
+    /// A signed-in person: the stored refresh token buys access tokens.
+    Login(LoginAuth),
 }
 
 /// What the M2M token exchange needs.
@@ -74,27 +78,53 @@ impl NetSuiteConfig {
         match self.auth {
             NetSuiteAuth::M2m(_) => AuthMode::M2m,
             NetSuiteAuth::Tba(_) => AuthMode::Tba,
+            NetSuiteAuth::Login(_) => AuthMode::Login,
         }
     }
 }
 
 impl Settings {
-    /// Validates what talking to NetSuite needs in the auth mode in use (and loads the key in M2M mode).
-    /// Every missing setting is named at once.
+    /// Validates what talking to NetSuite needs in the auth mode in use (and loads the key in M2M mode), with no
+    /// stored sign-in to fall back on. Every missing setting is named at once.
     pub fn netsuite(&self) -> Result<NetSuiteConfig, ConfigError> {
-        let mode = self.auth_mode()?;
+        self.netsuite_with(None)
+    }
+
+    /// As [`Settings::netsuite`], knowing the sign-in stored for the profile (if any): with no mode set and no
+    /// M2M or TBA settings, a stored sign-in means `login`, and its account and client ID fill in unset ones.
+    pub fn netsuite_with(
+        &self,
+        stored: Option<&StoredLogin>,
+    ) -> Result<NetSuiteConfig, ConfigError> {
+        let mode = match self.auth_mode()? {
+            None if stored.is_some() => Some(AuthMode::Login),
+            mode => mode,
+        };
+        let login_fallback = if mode == Some(AuthMode::Login) {
+            stored
+        } else {
+            None
+        };
+        let account_id = self
+            .account_id
+            .clone()
+            .or_else(|| login_fallback.map(|l| l.account_id.clone()));
         let mut missing = Vec::new();
-        if self.account_id.is_none() {
+        if account_id.is_none() {
             missing.push(Key::AccountId.env());
         }
         match mode {
             Some(AuthMode::Tba) => {}
             Some(AuthMode::Login) => {
-                // guess: the login mode is not built yet; no stored login can exist.
-                return Err(ConfigError::Invalid {
-                    setting: Key::Auth.env(),
-                    reason: format!("no stored login for this profile; {THREE_WAYS}"),
-                });
+                if stored.is_none() {
+                    return Err(ConfigError::Invalid {
+                        setting: Key::Auth.env(),
+                        reason: format!(
+                            "nobody is signed in for profile {:?}; run `netsuite-mcp login`, or configure {THREE_WAYS}",
+                            self.store_profile()
+                        ),
+                    });
+                }
             }
             Some(AuthMode::M2m) | None => {
                 for (key, set) in [
@@ -116,16 +146,16 @@ impl Settings {
         if !missing.is_empty() {
             return Err(ConfigError::Missing(missing));
         }
-        let account = AccountId::parse(self.account_id.as_deref().unwrap_or_default())?;
+        let account = AccountId::parse(account_id.as_deref().unwrap_or_default())?;
         let endpoints = Endpoints::new(
             &account,
             self.base_url.as_deref(),
             self.restlet_base_url.as_deref(),
         )?;
-        let auth = if mode == Some(AuthMode::Tba) {
-            NetSuiteAuth::Tba(self.tba_credentials(&account)?)
-        } else {
-            NetSuiteAuth::M2m(self.m2m()?)
+        let auth = match mode {
+            Some(AuthMode::Tba) => NetSuiteAuth::Tba(self.tba_credentials(&account)?),
+            Some(AuthMode::Login) => NetSuiteAuth::Login(self.login_auth(login_fallback)?),
+            _ => NetSuiteAuth::M2m(self.m2m()?),
         };
         let max_concurrency = self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY);
         Ok(NetSuiteConfig {
@@ -214,7 +244,7 @@ impl Settings {
     }
 }
 
-fn parse_scopes(items: &[String]) -> Result<Vec<Scope>, ConfigError> {
+pub(super) fn parse_scopes(items: &[String]) -> Result<Vec<Scope>, ConfigError> {
     let mut scopes = Vec::new();
     for item in items {
         let scope = item
@@ -236,7 +266,7 @@ fn parse_scopes(items: &[String]) -> Result<Vec<Scope>, ConfigError> {
     Ok(scopes)
 }
 
-fn non_blank(key: Key, value: Option<&str>) -> Result<String, ConfigError> {
+pub(super) fn non_blank(key: Key, value: Option<&str>) -> Result<String, ConfigError> {
     match value.map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v.to_owned()),
         _ => Err(ConfigError::Missing(vec![key.env()])),

@@ -22,6 +22,30 @@ settings! {
     AccountId => account_id: String { env: "NETSUITE_ACCOUNT_ID", default: "required", }
     /// The integration record's client ID (JWT `iss`).
     ClientId => client_id: String { env: "NETSUITE_CLIENT_ID", default: "required", }
+    /// Sign-in as a person: a confidential integration's client secret (HTTP Basic); unset for a public client.
+    ClientSecret => client_secret: SecretString {
+        env: "NETSUITE_CLIENT_SECRET", default: "unset: a public client", secret: true,
+    }
+    /// Sign-in as a person: file holding the client secret, e.g. a mounted secret.
+    ClientSecretFile => client_secret_file: PathBuf { env: "NETSUITE_CLIENT_SECRET_FILE", default: "unset", }
+    /// Sign-in as a person: the redirect URI, equal to one on the integration record.
+    RedirectUri => redirect_uri: String {
+        env: "NETSUITE_REDIRECT_URI", default: "https://127.0.0.1:8765/callback",
+    }
+    /// Replaces `https://<host-id>.app.netsuite.com`, the host of the authorize page (proxies, tests).
+    AppBaseUrl => app_base_url: String { env: "NETSUITE_APP_BASE_URL", default: "derived from the account", }
+    /// Where `login` keeps a person's tokens: `keyring` or `file`.
+    TokenStore => token_store: String {
+        env: "NETSUITE_MCP_TOKEN_STORE", default: "keyring where the OS has one, else file",
+        check: |v: &String| match v.trim().to_ascii_lowercase().as_str() {
+            "keyring" | "file" => Ok(()),
+            other => Err(format!("{other:?} is not one of keyring, file")),
+        },
+    }
+    /// Directory of the file token store (one file per profile, mode 0600) and of the refresh lock files.
+    TokenDir => token_dir: PathBuf {
+        env: "NETSUITE_MCP_TOKEN_DIR", default: "the user's config dir + netsuite-mcp/tokens",
+    }
     /// Certificate ID from the M2M setup (JWT `kid`).
     CertificateId => certificate_id: String { env: "NETSUITE_CERTIFICATE_ID", default: "required", }
     /// PEM private key file (PKCS#8; PKCS#1 RSA and SEC1 EC accepted too).
@@ -193,7 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_exactly_the_key_the_tba_secrets_and_the_bearer_token() {
+    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_and_the_bearer_token() {
         let secret: Vec<&str> = SETTINGS
             .iter()
             .filter(|s| s.secret)
@@ -202,6 +226,7 @@ mod tests {
         assert_eq!(
             secret,
             [
+                "NETSUITE_CLIENT_SECRET",
                 "NETSUITE_PRIVATE_KEY",
                 "NETSUITE_CONSUMER_SECRET",
                 "NETSUITE_TOKEN_SECRET",

@@ -9,7 +9,7 @@
 mod clients;
 mod files;
 mod json;
-mod paths;
+pub mod paths;
 mod toml;
 
 use std::path::{Path, PathBuf};

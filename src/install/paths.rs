@@ -67,6 +67,16 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Where a person's NetSuite tokens go by default: the per-user application-data directory +
+    /// `netsuite-mcp/tokens` (design.md §1.5). `None` without a home directory.
+    pub fn token_dir(&self) -> Option<PathBuf> {
+        self.app_config_dir()
+            .ok()
+            .map(|d| d.join("netsuite-mcp").join("tokens"))
+    }
+}
+
 /// The configuration file `client` reads: the user-wide one, or the one of the project in `project`.
 pub fn config_path(
     client: Client,

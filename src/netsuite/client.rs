@@ -241,7 +241,7 @@ impl NetSuiteClient {
         endpoints: Endpoints,
         options: ClientOptions,
     ) -> Self {
-        Self::with_auth(http, RequestAuth::M2m(tokens), endpoints, options)
+        Self::with_auth(http, RequestAuth::Bearer(tokens), endpoints, options)
     }
 
     /// A client authenticating each request as `auth` says (M2M bearer or TBA signature).

@@ -272,6 +272,11 @@ pub fn describe_error(err: &ToolError) -> String {
             lines.push(format!("hint: {}", tool_hint(api)));
             lines.join("\n")
         }
+        ToolError::NetSuite(NetSuiteError::Auth(e)) if e.needs_login() => format!(
+            "Could not authenticate to NetSuite: {e}\nhint: the NetSuite sign-in this server uses has ended; \
+             the person runs `netsuite-mcp login` on the machine running this server, then the call can be \
+             made again. Nothing was sent to NetSuite."
+        ),
         ToolError::NetSuite(NetSuiteError::Auth(e)) if auth_is_transient(e) => format!(
             "Could not authenticate to NetSuite: {e}\nhint: NetSuite's token endpoint is unreachable or \
              temporarily failing; nothing was sent to NetSuite. Try again shortly."
@@ -348,7 +353,10 @@ fn auth_is_transient(e: &AuthError) -> bool {
         AuthError::Refused { status, .. } | AuthError::BadResponse { status, .. } => {
             *status == 429 || *status >= 500
         }
-        AuthError::Key(_) => false,
+        AuthError::Key(_)
+        | AuthError::NotSignedIn { .. }
+        | AuthError::LoginMismatch { .. }
+        | AuthError::Store(_) => false,
     }
 }
 

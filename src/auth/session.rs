@@ -1,0 +1,246 @@
+//! A signed-in person's tokens at work (design.md §1.5, netsuite-api.md §2.3): the [`TokenManager`] asks a
+//! [`LoginSession`] for each new access token; the session takes the stored one while it lasts, else spends
+//! the stored refresh token.
+//!
+//! The rules that keep a sign-in alive:
+//! - one refresh at a time, in this process (the token manager's single flight) and across processes (a lock
+//!   file per profile);
+//! - the store is read under that lock, so a token another process rotated is the one used;
+//! - a rotated refresh token is saved *before* the new access token is handed out; if saving fails it is kept
+//!   in memory and saved first on the next call;
+//! - a refresh that may have reached NetSuite is never sent again automatically: NetSuite's public-client refresh
+//!   tokens are single-use, and presenting a spent one can revoke the whole chain.
+//!
+//! [`TokenManager`]: super::TokenManager
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::endpoint::{ClientAuth, Grant, TokenGrant, request_token};
+use super::lock;
+use super::store::{StoredLogin, TokenStore};
+use super::token::{AuthError, REFRESH_BUFFER};
+
+/// How long a process waits for another one's refresh (a refresh is one HTTP request, bounded by its timeout).
+pub const LOCK_WAIT: Duration = Duration::from_secs(150);
+
+/// Who the session acts for and where its tokens are.
+#[derive(Debug, Clone)]
+pub struct SessionParams {
+    /// The token endpoint.
+    pub token_url: String,
+    /// The integration (public or confidential).
+    pub client: ClientAuth,
+    /// The configured account, in the form stored at sign-in (`1234567_SB1`).
+    pub account_id: String,
+    /// The profile whose entry holds the tokens.
+    pub profile: String,
+    /// Directory of the cross-process lock file; `None` only where one process is sure to be alone (tests).
+    pub lock_dir: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct Memory {
+    /// A rotated login NetSuite issued that could not be saved yet.
+    unsaved: Option<StoredLogin>,
+    /// The last access token NetSuite refused: never taken from the store again.
+    refused: Option<SecretString>,
+}
+
+/// The refresh-token side of the token manager.
+pub struct LoginSession {
+    params: SessionParams,
+    store: Arc<dyn TokenStore>,
+    memory: Mutex<Memory>,
+}
+
+impl std::fmt::Debug for LoginSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginSession")
+            .field("params", &self.params)
+            .field("store", &self.store.location(&self.params.profile))
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoginSession {
+    /// A session over `store`'s entry for `params.profile`.
+    pub fn new(params: SessionParams, store: Arc<dyn TokenStore>) -> Self {
+        LoginSession {
+            params,
+            store,
+            memory: Mutex::new(Memory::default()),
+        }
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &str {
+        &self.params.token_url
+    }
+
+    /// NetSuite refused `access_token`: do not take it from the store again.
+    pub(crate) fn refused(&self, access_token: &str) {
+        self.memory().refused = Some(SecretString::from(access_token.to_owned()));
+    }
+
+    fn memory(&self) -> MutexGuard<'_, Memory> {
+        // The lock guards two plain values; a panic elsewhere cannot leave them half-written.
+        self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A usable access token: the stored one while it lasts (and was not refused), else a refresh.
+    pub(crate) async fn access_token(
+        &self,
+        http: &reqwest::Client,
+    ) -> Result<TokenGrant, AuthError> {
+        let _lock = match &self.params.lock_dir {
+            Some(dir) => Some(
+                lock::acquire(dir, &self.params.profile, LOCK_WAIT)
+                    .await
+                    .map_err(AuthError::Store)?,
+            ),
+            None => None,
+        };
+        let login = self.current()?;
+        self.check_matches(&login)?;
+        let now = unix_now();
+        let refused = self.memory().refused.clone();
+        if let Some(token) = login.access_token_fresh(now, REFRESH_BUFFER.as_secs())
+            && refused.is_none_or(|r| r.expose_secret() != token.expose_secret())
+        {
+            let left = login.access_expires_at.unwrap_or(now).saturating_sub(now);
+            return Ok(TokenGrant {
+                access_token: token.clone(),
+                lifetime: Duration::from_secs(left),
+                started: Instant::now(),
+                refresh_token: None,
+            });
+        }
+        self.refresh(http, login, now).await
+    }
+
+    async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        login: StoredLogin,
+        now: u64,
+    ) -> Result<TokenGrant, AuthError> {
+        let form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            (
+                "refresh_token",
+                login.refresh_token.expose_secret().to_owned(),
+            ),
+        ];
+        let grant = request_token(
+            http,
+            &self.params.token_url,
+            Grant::RefreshToken,
+            form,
+            Some(&self.params.client),
+        )
+        .await
+        .map_err(|e| match e {
+            AuthError::Transport {
+                url,
+                reason,
+                maybe_sent: true,
+            } => AuthError::Transport {
+                url,
+                reason: format!(
+                    "{reason}. The refresh may have reached NetSuite, so it is not sent again automatically \
+                     (a spent refresh token must not be reused); the next call tries once more, and if NetSuite \
+                     then answers invalid_grant, run `netsuite-mcp login`"
+                ),
+                maybe_sent: true,
+            },
+            other => other,
+        })?;
+        tracing::info!(
+            profile = %self.params.profile,
+            rotated = grant.refresh_token.is_some(),
+            "refreshed the signed-in person's access token"
+        );
+        let rotated = grant.refresh_token.is_some();
+        let updated = StoredLogin {
+            refresh_token: grant
+                .refresh_token
+                .clone()
+                .unwrap_or_else(|| login.refresh_token.clone()),
+            access_token: Some(grant.access_token.clone()),
+            access_expires_at: Some(now.saturating_add(grant.lifetime.as_secs())),
+            ..login
+        };
+        if let Err(e) = self.store.save(&self.params.profile, &updated) {
+            if rotated {
+                self.memory().unsaved = Some(updated);
+            }
+            return Err(AuthError::Store(format!(
+                "NetSuite issued new tokens but they could not be saved: {e}. They are kept in memory and saved \
+                 before the next call uses them"
+            )));
+        }
+        Ok(TokenGrant {
+            refresh_token: None,
+            ..grant
+        })
+    }
+
+    /// The login to use: one not saved yet (saved now), else the stored one.
+    fn current(&self) -> Result<StoredLogin, AuthError> {
+        let unsaved = self.memory().unsaved.take();
+        if let Some(login) = unsaved {
+            if let Err(e) = self.store.save(&self.params.profile, &login) {
+                let message = format!(
+                    "the rotated sign-in still cannot be saved: {e}; fix the token store (or run `netsuite-mcp login` again)"
+                );
+                self.memory().unsaved = Some(login);
+                return Err(AuthError::Store(message));
+            }
+            return Ok(login);
+        }
+        match self.store.load(&self.params.profile) {
+            Ok(Some(login)) => Ok(login),
+            Ok(None) => Err(AuthError::NotSignedIn {
+                profile: self.params.profile.clone(),
+                location: self.store.location(&self.params.profile),
+            }),
+            Err(e) => Err(AuthError::Store(e.to_string())),
+        }
+    }
+
+    fn check_matches(&self, login: &StoredLogin) -> Result<(), AuthError> {
+        let p = &self.params;
+        let same_account = login.account_id.eq_ignore_ascii_case(&p.account_id);
+        if same_account && login.client_id == p.client.client_id {
+            return Ok(());
+        }
+        Err(AuthError::LoginMismatch {
+            profile: p.profile.clone(),
+            stored_account: login.account_id.clone(),
+            stored_client: short_id(&login.client_id),
+            account: p.account_id.clone(),
+            client: short_id(&p.client.client_id),
+        })
+    }
+}
+
+/// A client ID shortened for messages (they are 64 hex characters; the start tells them apart).
+fn short_id(id: &str) -> String {
+    if id.chars().count() > 12 {
+        format!("{}…", id.chars().take(12).collect::<String>())
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
