@@ -18,25 +18,18 @@ pub fn explain(e: CommandError) -> CommandError {
     }
 }
 
-/// Whether this build has `netsuite-mcp login` (design.md §1.5); the screen names it either way.
-const LOGIN_BUILT: bool = false;
-
 /// The three ways to configure netsuite-mcp, on one screen.
 pub fn screen() -> String {
-    let login = if LOGIN_BUILT {
-        "       netsuite-mcp login            # opens NetSuite's sign-in page; tokens go to the OS key store\n"
-    } else {
-        "       (`netsuite-mcp login` is planned, design §1.5; this build does not have it yet)\n"
-    };
-    format!(
-        "netsuite-mcp is not configured yet. Three ways to start:\n\
+    "netsuite-mcp is not configured yet. Three ways to start:\n\
          \n\
          \x20 1. Try it now, no NetSuite account: the embedded demo NetSuite\n\
          \x20      netsuite-mcp serve --sandbox\n\
          \x20      netsuite-mcp install --client cursor --sandbox   # or vscode, claude-desktop, claude-code, codex\n\
          \n\
          \x20 2. Sign in as yourself (OAuth 2.0 authorization code + PKCE)\n\
-         {login}\
+         \x20      export NETSUITE_ACCOUNT_ID=… NETSUITE_CLIENT_ID=…   # an integration with \"Authorization Code Grant\"\n\
+         \x20      netsuite-mcp login                # opens NetSuite's sign-in page; --redirect paste over SSH\n\
+         \x20      netsuite-mcp install --client <yours>\n\
          \n\
          \x20 3. Machine to machine (OAuth 2.0 client credentials with a certificate)\n\
          \x20      netsuite-mcp cert generate --out ~/.netsuite-mcp   # upload certificate.pem in NetSuite\n\
@@ -45,7 +38,7 @@ pub fn screen() -> String {
          \x20      netsuite-mcp --config FILE install --client <yours>\n\
          \n\
          Step by step: docs/install.md (settings: docs/configuration.md)."
-    )
+        .to_owned()
 }
 
 /// The docs section that fixes a failed `doctor` check.

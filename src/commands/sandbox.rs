@@ -65,8 +65,15 @@ fn instructions(local: &LocalSandbox, key_path: &Path) -> String {
          export NETSUITE_CERTIFICATE_ID={cert}\n\
          export NETSUITE_PRIVATE_KEY_PATH={key}\n\
          export NETSUITE_BASE_URL={base}\n\n\
-         Token endpoint: {base}/services/rest/auth/oauth2/v1/token\n\
+         Token endpoint: {base}/services/rest/auth/oauth2/v1/token\n\n\
+         Or sign in as a person (the sandbox approves as its administrator, entity 12):\n\n\
+         export NETSUITE_ACCOUNT_ID={DEMO_ACCOUNT}\n\
+         export NETSUITE_CLIENT_ID={public}\n\
+         export NETSUITE_BASE_URL={base}\n\
+         export NETSUITE_APP_BASE_URL={base}\n\
+         netsuite-mcp login\n\n\
          Press Ctrl-C to stop.\n",
+        public = netsuite_sandbox::DEFAULT_PUBLIC_CLIENT_ID,
         base = local.handle.base_url(),
         client = local.client_id,
         cert = local.certificate_id,

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use crate::auth::store::{FileStore, StoredLogin, TokenStore};
 use crate::auth::{AssertionParams, LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::{
-    ConfigError, HttpConfig, Key, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings, StoreConfig,
+    AuthMode, ConfigError, HttpConfig, Key, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings,
+    StoreConfig,
 };
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 use crate::netsuite::{ClientOptions, NetSuiteClient};
@@ -91,8 +92,22 @@ pub fn client_from_settings(settings: &Settings) -> Result<NetSuiteClient, Confi
 /// then be `login`). The store is not opened in M2M and TBA modes.
 pub fn netsuite_config(settings: &Settings) -> Result<NetSuiteConfig, ConfigError> {
     let stored = match settings.auth_mode()? {
-        Some(crate::config::AuthMode::M2m | crate::config::AuthMode::Tba) => None,
-        Some(crate::config::AuthMode::Login) | None => stored_login(&settings.store_config()?)?,
+        Some(AuthMode::M2m | AuthMode::Tba) => None,
+        Some(AuthMode::Login) => stored_login(&settings.store_config()?)?,
+        // Nothing configured: a sign-in may be stored. Without a home directory there is nowhere it could be,
+        // and the "missing configuration" error that follows is the useful one.
+        None => {
+            let config = settings.store_config()?;
+            if config.dir.is_none()
+                && crate::install::paths::Env::from_process()
+                    .token_dir()
+                    .is_none()
+            {
+                None
+            } else {
+                stored_login(&config)?
+            }
+        }
     };
     settings.netsuite_with(stored.as_ref())
 }
