@@ -80,7 +80,8 @@ pub fn run(
     if !args.sandbox && config.is_none() {
         let _ = writeln!(
             out,
-            "Note: the entry passes no settings. Clients start servers without your shell's environment, so put the \
+            "Note: the entry passes no settings. Clients start servers without your shell's environment: either \
+             sign in once with `netsuite-mcp login` (the server then finds the stored sign-in), or put the \
              NetSuite settings in a TOML file (private key by path) and run install again with --config FILE; \
              see docs/install.md#a-real-account."
         );

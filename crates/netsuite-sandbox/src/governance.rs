@@ -53,6 +53,7 @@ pub struct Counters {
 pub(crate) struct Governance {
     concurrency_limit: AtomicUsize,
     latency_micros: AtomicU64,
+    token_latency_micros: AtomicU64,
     in_flight: AtomicUsize,
     token_requests: AtomicU64,
     tokens_issued: AtomicU64,
@@ -71,6 +72,7 @@ impl Governance {
         Self {
             concurrency_limit: AtomicUsize::new(concurrency_limit),
             latency_micros: AtomicU64::new(micros(latency)),
+            token_latency_micros: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             token_requests: AtomicU64::new(0),
             tokens_issued: AtomicU64::new(0),
@@ -123,6 +125,11 @@ impl Governance {
 
     pub(crate) fn set_latency(&self, latency: Duration) {
         self.latency_micros.store(micros(latency), Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_token_latency(&self, latency: Duration) {
+        self.token_latency_micros
+            .store(micros(latency), Ordering::SeqCst);
     }
 
     pub(crate) fn set_concurrency_limit(&self, limit: usize) {
@@ -212,6 +219,10 @@ pub(crate) async fn govern(
             gov.faults_injected.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(fault.delay()).await;
             return fault.into_response_for(FaultTarget::Token, &shared.account_id);
+        }
+        let delay = Duration::from_micros(gov.token_latency_micros.load(Ordering::SeqCst));
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         return next.run(request).await;
     }

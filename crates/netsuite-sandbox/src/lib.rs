@@ -366,6 +366,11 @@ impl SandboxHandle {
         self.store.clone()
     }
 
+    /// Changes the time the token endpoint takes before answering (every grant), from now on.
+    pub fn set_token_latency(&self, latency: Duration) {
+        self.shared.governance.set_token_latency(latency);
+    }
+
     /// Changes the latency added to every API request from now on.
     pub fn set_latency(&self, latency: Duration) {
         self.shared.governance.set_latency(latency);
