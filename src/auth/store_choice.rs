@@ -161,4 +161,27 @@ mod tests {
             }
         }
     }
+
+    /// With the Secret Service built in, what this machine offers decides, but the answer is quick and clear.
+    #[cfg(all(target_os = "linux", feature = "secret-service"))]
+    #[test]
+    fn the_secret_service_probe_is_bounded_and_a_missing_one_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let default = open_token_store(None, dir.path().to_owned()).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        match open_token_store(Some(StoreKind::Keyring), dir.path().to_owned()) {
+            Ok(keyring) => assert_eq!(default.location("p"), keyring.location("p")),
+            Err(err) => {
+                let shown = err.to_string();
+                assert!(shown.contains("Secret Service"), "{shown}");
+                assert!(shown.contains("NETSUITE_MCP_TOKEN_STORE=file"), "{shown}");
+                assert_eq!(
+                    default.location("p"),
+                    dir.path().join("p.json").display().to_string()
+                );
+                eprintln!("{shown}");
+            }
+        }
+    }
 }
