@@ -61,7 +61,7 @@ impl fmt::Debug for StoredLogin {
 pub enum StoreError {
     /// The profile name cannot be a file name.
     #[error(
-        "profile name {0:?} cannot name a token file: use letters, digits, `-` and `_` (at most {MAX_PROFILE_CHARS})"
+        "profile name {0:?} cannot name a token store entry: use letters, digits, `-` and `_` (at most {MAX_PROFILE_CHARS})"
     )]
     BadProfile(String),
     /// Reading or writing failed.
@@ -75,15 +75,49 @@ pub enum StoreError {
     },
     /// The stored entry is not one this version understands.
     #[error(
-        "token store {}: the entry cannot be read ({reason}); run `netsuite-mcp login` again",
-        path.display()
+        "token store {place}: the entry cannot be read ({reason}); run `netsuite-mcp login` again"
     )]
     Corrupt {
-        /// The file.
-        path: PathBuf,
+        /// The file, or the keyring entry, as [`TokenStore::location`] names it.
+        place: String,
         /// What is wrong (never the content).
         reason: String,
     },
+    /// The OS keyring failed or is missing.
+    #[error(
+        "OS keyring: {reason}; set NETSUITE_MCP_TOKEN_STORE=file to keep tokens in a 0600 file instead"
+    )]
+    Keyring {
+        /// What went wrong (never a secret).
+        reason: String,
+    },
+}
+
+/// Checks that `profile` can name a store entry: 1 to 64 ASCII letters, digits, `-` and `_`, so it can never
+/// leave the token directory nor collide with another profile's keyring entry.
+pub(crate) fn check_profile(profile: &str) -> Result<(), StoreError> {
+    let ok = !profile.is_empty()
+        && profile.len() <= MAX_PROFILE_CHARS
+        && profile
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadProfile(profile.to_owned()))
+    }
+}
+
+/// Why a stored entry is not a [`StoredLogin`], without quoting it: serde_json's `invalid type` and
+/// `invalid value` messages repeat the offending value, which could be a token.
+pub(crate) fn json_reason(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "a field is missing or has the wrong type",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
 }
 
 /// A place that keeps one [`StoredLogin`] per profile.
@@ -116,14 +150,7 @@ impl FileStore {
     }
 
     fn path(&self, profile: &str) -> Result<PathBuf, StoreError> {
-        let ok = !profile.is_empty()
-            && profile.len() <= MAX_PROFILE_CHARS
-            && profile
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !ok {
-            return Err(StoreError::BadProfile(profile.to_owned()));
-        }
+        check_profile(profile)?;
         Ok(self.dir.join(format!("{profile}.json")))
     }
 }
@@ -146,9 +173,8 @@ impl TokenStore for FileStore {
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| StoreError::Corrupt {
-                path,
-                // serde_json's messages name the position and the expected type, never the content.
-                reason: e.to_string(),
+                place: path.display().to_string(),
+                reason: json_reason(&e),
             })
     }
 
@@ -156,8 +182,8 @@ impl TokenStore for FileStore {
         let path = self.path(profile)?;
         create_private_dir(&self.dir)?;
         let json = serde_json::to_vec_pretty(login).map_err(|e| StoreError::Corrupt {
-            path: path.clone(),
-            reason: e.to_string(),
+            place: path.display().to_string(),
+            reason: json_reason(&e),
         })?;
         let tmp = self
             .dir
@@ -323,6 +349,20 @@ mod tests {
         .unwrap();
         let err = store.load("p").unwrap_err().to_string();
         assert!(err.contains("netsuite-mcp login"), "{err}");
+        assert!(!err.contains("leaky-secret"), "{err}");
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_reported_without_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path());
+        std::fs::write(
+            dir.path().join("p.json"),
+            r#"{"account_id":"a","client_id":"c","refresh_token":"r","signed_in_at":"leaky-secret"}"#,
+        )
+        .unwrap();
+        let err = store.load("p").unwrap_err().to_string();
+        assert!(err.contains("wrong type"), "{err}");
         assert!(!err.contains("leaky-secret"), "{err}");
     }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use std::path::PathBuf;
 
-use crate::auth::store::{FileStore, StoredLogin, TokenStore};
+use crate::auth::store::{StoredLogin, TokenStore};
+use crate::auth::store_choice::open_token_store;
 use crate::auth::{AssertionParams, LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::{
     AuthMode, ConfigError, HttpConfig, Key, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings,
@@ -121,8 +122,7 @@ pub fn stored_login(config: &StoreConfig) -> Result<Option<StoredLogin>, ConfigE
 
 /// The token store `config` names.
 pub fn token_store(config: &StoreConfig) -> Result<Arc<dyn TokenStore>, ConfigError> {
-    // guess: the OS keyring lands with the keyring store; until then every store is the file.
-    Ok(Arc::new(FileStore::new(token_dir(config)?)))
+    open_token_store(config.kind, token_dir(config)?).map_err(|e| store_error(e.to_string()))
 }
 
 /// The file store's (and the refresh locks') directory: `NETSUITE_MCP_TOKEN_DIR`, else the user's default.

@@ -11,6 +11,7 @@ use super::netsuite::{ClientTuning, non_blank, parse_scopes};
 use super::{ConfigError, Key, Settings};
 use crate::account::{AccountId, Endpoints};
 use crate::auth::store::{DEFAULT_PROFILE, StoredLogin};
+use crate::auth::store_choice::StoreKind;
 use crate::auth::{ClientAuth, Scope};
 
 /// The redirect URI when `NETSUITE_REDIRECT_URI` is unset: loopback https on a fixed port, because NetSuite
@@ -20,9 +21,8 @@ pub const DEFAULT_REDIRECT_URI: &str = "https://127.0.0.1:8765/callback";
 /// Where a profile's tokens are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// `NETSUITE_MCP_TOKEN_STORE` in lower case (`keyring` or `file`); `None`: the keyring where the OS has
-    /// one, else the file.
-    pub kind: Option<String>,
+    /// `NETSUITE_MCP_TOKEN_STORE`; `None`: the keyring where the OS has one, else the file.
+    pub kind: Option<StoreKind>,
     /// `NETSUITE_MCP_TOKEN_DIR`; `None`: the user's config directory + `netsuite-mcp/tokens`.
     pub dir: Option<PathBuf>,
     /// The entry's name: the config profile, else `default`.
@@ -71,7 +71,14 @@ impl Settings {
     /// `NETSUITE_MCP_TOKEN_STORE` and `NETSUITE_MCP_TOKEN_DIR`, checked.
     pub fn store_config(&self) -> Result<StoreConfig, ConfigError> {
         Ok(StoreConfig {
-            kind: self.token_store()?.map(|k| k.trim().to_ascii_lowercase()),
+            kind: self
+                .token_store()?
+                .map(|k| k.parse::<StoreKind>())
+                .transpose()
+                .map_err(|e| ConfigError::Invalid {
+                    setting: Key::TokenStore.env(),
+                    reason: e.to_string(),
+                })?,
             dir: self.token_dir.clone(),
             profile: self.store_profile().to_owned(),
         })
@@ -223,7 +230,7 @@ mod tests {
             "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/revoke"
         );
         assert_eq!(setup.client.secret.unwrap().expose_secret(), "sec");
-        assert_eq!(setup.store.kind.as_deref(), Some("file"));
+        assert_eq!(setup.store.kind, Some(StoreKind::File));
 
         let e = Settings::default()
             .login_setup(None)

@@ -37,10 +37,10 @@ settings! {
     /// Where `login` keeps a person's tokens: `keyring` or `file`.
     TokenStore => token_store: String {
         env: "NETSUITE_MCP_TOKEN_STORE", default: "keyring where the OS has one, else file",
-        check: |v: &String| match v.trim().to_ascii_lowercase().as_str() {
-            "keyring" | "file" => Ok(()),
-            other => Err(format!("{other:?} is not one of keyring, file")),
-        },
+        check: |v: &String| v
+            .parse::<crate::auth::store_choice::StoreKind>()
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
     /// Directory of the file token store (one file per profile, mode 0600) and of the refresh lock files.
     TokenDir => token_dir: PathBuf {
