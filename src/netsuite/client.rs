@@ -264,6 +264,20 @@ impl NetSuiteClient {
         &self.endpoints
     }
 
+    /// The same account, HTTP client, options and concurrency limit (the limit is the account's, shared by
+    /// everyone), authenticating as `auth` instead: e.g. one signed-in person's tokens.
+    pub fn acting_as(&self, auth: RequestAuth) -> Self {
+        Self {
+            auth,
+            ..self.clone()
+        }
+    }
+
+    /// The HTTP client (rustls, timeouts, no redirects), for token requests that go with this client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// The M2M token cache; `None` in TBA mode (no access token exists).
     pub fn tokens(&self) -> Option<&TokenManager> {
         self.auth.tokens()

@@ -7,6 +7,7 @@
 pub mod apps;
 pub mod builder;
 pub mod listeners;
+mod principal;
 pub mod reload;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 use crate::config::Key;
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
+pub use principal::Principal;
 pub use reload::Watcher;
 
 /// What the server tells the assistant about working with it.
@@ -152,6 +154,18 @@ impl NetSuiteServer {
         arguments: Option<JsonObject>,
         ct: CancellationToken,
     ) -> Result<CallToolResult, McpError> {
+        self.call_as(name, arguments, ct, None).await
+    }
+
+    /// [`NetSuiteServer::call`] for `principal`: their NetSuite identity when they have one, and their
+    /// narrowing of the governance (a read-only principal runs no tool that writes).
+    pub async fn call_as(
+        &self,
+        name: &str,
+        arguments: Option<JsonObject>,
+        ct: CancellationToken,
+        principal: Option<&Principal>,
+    ) -> Result<CallToolResult, McpError> {
         let catalog = self.catalog.snapshot();
         let Some(tool) = catalog.get(name) else {
             return Err(McpError::invalid_params(
@@ -165,8 +179,21 @@ impl NetSuiteServer {
                 "The tool `{name}` is not available on this server: {hidden}."
             )));
         }
+        let mut ctx = self.ctx.clone();
+        if let Some(p) = principal {
+            tracing::info!(tool = name, subject = %p.subject, client_id = ?p.client_id, "tool call");
+            if p.read_only && !tool.is_read_only() {
+                return Ok(text_error(format!(
+                    "The tool `{name}` writes to NetSuite, and this sign-in may only read (its token lacks the \
+                     write scope). Sign in again granting write access, or use a tool that reads."
+                )));
+            }
+            if let Some(client) = &p.netsuite {
+                ctx.client = client.clone();
+            }
+        }
         let started = Instant::now();
-        let call = tool.call(self.ctx.clone(), arguments.unwrap_or_default());
+        let call = tool.call(ctx, arguments.unwrap_or_default());
         let outcome = tokio::select! {
             biased;
             () = ct.cancelled() => {
@@ -345,6 +372,14 @@ fn outcome_unknown(err: &ToolError) -> bool {
     }
 }
 
+/// The principal the HTTP transport attached to this request, if any.
+fn principal_of(context: &RequestContext<RoleServer>) -> Option<&Principal> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>())
+}
+
 /// A token request that failed for a reason that may pass: the endpoint was unreachable, timed out, was
 /// overloaded or failed with a server error. Refusals (4xx) mean the configuration is wrong.
 fn auth_is_transient(e: &AuthError) -> bool {
@@ -381,7 +416,16 @@ impl ServerHandler for NetSuiteServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let apps = apps::client_supports_apps(context.client_capabilities().as_ref());
-        Ok(ListToolsResult::with_all_items(self.listed_tools(apps)))
+        let mut tools = self.listed_tools(apps);
+        if principal_of(&context).is_some_and(|p| p.read_only) {
+            tools.retain(|t| {
+                t.annotations
+                    .as_ref()
+                    .and_then(|a| a.read_only_hint)
+                    .unwrap_or(false)
+            });
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn list_resources(
@@ -437,7 +481,13 @@ impl ServerHandler for NetSuiteServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        self.call(&request.name, request.arguments, context.ct)
+        let principal = principal_of(&context).cloned();
+        self.call_as(
+            &request.name,
+            request.arguments,
+            context.ct,
+            principal.as_ref(),
+        )
             .await
             .map(CallToolResponse::from)
     }

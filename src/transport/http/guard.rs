@@ -10,11 +10,13 @@ use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::access::{McpAuthenticator, TokenRefusal};
 use super::bearer::{BearerToken, bearer_credentials};
 use super::deadline::{Limits, serve_post};
 use super::hosts::{AllowedHost, AllowedOrigin, parse_request_host, parse_request_origin};
 use super::plain;
 use crate::config::Key;
+use crate::server::Principal;
 
 /// Realm announced in `WWW-Authenticate`.
 const REALM: &str = "netsuite-mcp";
@@ -22,6 +24,8 @@ const REALM: &str = "netsuite-mcp";
 /// What the guard checks against, shared by every request to `/mcp`.
 pub(super) struct Guard {
     pub(super) bearer: Option<BearerToken>,
+    /// Tokens checked by an authorization server or identity provider (wins over `bearer`).
+    pub(super) delegated: Option<Arc<dyn McpAuthenticator>>,
     pub(super) hosts: Vec<AllowedHost>,
     pub(super) origins: Vec<AllowedOrigin>,
     pub(super) limits: Limits,
@@ -43,7 +47,14 @@ pub(super) async fn guard_mcp(
     if let Err(refusal) = guard.check_origin(request.headers()) {
         return refusal.into_response();
     }
-    if let Err(refusal) = guard.check_bearer(request.headers()) {
+    if let Some(authenticator) = &guard.delegated {
+        match delegated_check(authenticator.as_ref(), request.headers()).await {
+            Ok(principal) => {
+                request.extensions_mut().insert(principal);
+            }
+            Err(refusal) => return refusal.into_response_with(authenticator.challenge()),
+        }
+    } else if let Err(refusal) = guard.check_bearer(request.headers()) {
         return refusal.into_response();
     }
     // No token passthrough: an inbound token must never reach rmcp, a tool or anything downstream.
@@ -135,6 +146,36 @@ impl Guard {
     }
 }
 
+/// The presented bearer token, checked by the authenticator.
+async fn delegated_check(
+    authenticator: &dyn McpAuthenticator,
+    headers: &HeaderMap,
+) -> Result<Principal, Refusal> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let token = match (values.next(), values.next()) {
+        (None, _) => {
+            tracing::info!("rejected an MCP request without credentials");
+            return Err(Refusal::NoCredentials);
+        }
+        (Some(value), None) => bearer_credentials(value).and_then(|t| std::str::from_utf8(t).ok()),
+        (Some(_), Some(_)) => None,
+    };
+    let Some(token) = token else {
+        return Err(Refusal::InvalidToken);
+    };
+    match authenticator.authenticate(token).await {
+        Ok(principal) => Ok(principal),
+        Err(TokenRefusal::Invalid(why)) => {
+            tracing::info!(reason = %why, "rejected an MCP request with an invalid token");
+            Err(Refusal::InvalidToken)
+        }
+        Err(TokenRefusal::InsufficientScope) => {
+            tracing::info!("rejected an MCP request whose token lacks the scope");
+            Err(Refusal::InsufficientScope)
+        }
+    }
+}
+
 /// Why the guard refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
@@ -142,6 +183,45 @@ enum Refusal {
     Origin,
     NoCredentials,
     InvalidToken,
+    InsufficientScope,
+}
+
+impl Refusal {
+    /// The response with the authenticator's challenge parameters (`resource_metadata`, `scope`).
+    fn into_response_with(self, params: String) -> Response {
+        let (status, error, message) = match self {
+            Refusal::NoCredentials => (
+                StatusCode::UNAUTHORIZED,
+                None,
+                "Unauthorized: sign in (OAuth) and send the access token as `Authorization: Bearer <token>`",
+            ),
+            Refusal::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                Some("invalid_token"),
+                "Unauthorized: the access token is invalid or expired; sign in again",
+            ),
+            Refusal::InsufficientScope => (
+                StatusCode::FORBIDDEN,
+                Some("insufficient_scope"),
+                "Forbidden: the access token lacks the scope this server needs",
+            ),
+            other => return other.into_response(),
+        };
+        let mut parts = vec![format!("Bearer realm=\"{REALM}\"")];
+        if let Some(error) = error {
+            parts.push(format!("error=\"{error}\""));
+        }
+        if !params.is_empty() {
+            parts.push(params);
+        }
+        let mut response = plain(status, message);
+        if let Ok(value) = HeaderValue::from_str(&parts.join(", ")) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
 }
 
 impl IntoResponse for Refusal {
@@ -157,6 +237,7 @@ impl IntoResponse for Refusal {
             ),
             Refusal::NoCredentials => unauthorized(None),
             Refusal::InvalidToken => unauthorized(Some("invalid_token")),
+            Refusal::InsufficientScope => plain(StatusCode::FORBIDDEN, "Forbidden: insufficient scope"),
         }
     }
 }

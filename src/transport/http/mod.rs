@@ -22,6 +22,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rmcp::ServerHandler;
 
+mod access;
 mod bearer;
 mod deadline;
 mod guard;
@@ -31,6 +32,7 @@ mod routes;
 mod server;
 
 use crate::config::Key;
+pub use access::{AuthFuture, Delegated, McpAuthenticator, TokenRefusal};
 pub use bearer::BearerToken;
 pub use hosts::LOOPBACK_HOSTS;
 pub use options::{

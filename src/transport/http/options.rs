@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::HttpError;
+use super::access::Delegated;
 use super::bearer::BearerToken;
 use super::hosts::{LOOPBACK_HOSTS, parse_allowed_host, parse_allowed_origin};
 use crate::config::{HttpConfig, Key, SettingError};
@@ -25,6 +26,9 @@ pub struct HttpOptions {
     pub bind: SocketAddr,
     /// Token clients must send as `Authorization: Bearer …`; `None` = no authentication (loopback only).
     pub bearer: Option<BearerToken>,
+    /// Tokens checked by an authorization server or identity provider instead of one static token, with the
+    /// routes it serves. Takes the place of `bearer`.
+    pub delegated: Option<Delegated>,
     /// Accepted `Host` values: `name` (any port) or `name:port`. The loopback names are always accepted.
     pub allowed_hosts: Vec<String>,
     /// Accepted browser origins besides those of the allowed hosts: `scheme://host[:port|:*]`, or `null`.
@@ -53,6 +57,7 @@ impl HttpOptions {
         Self {
             bind,
             bearer: None,
+            delegated: None,
             allowed_hosts,
             allowed_origins: Vec::new(),
             stateless: false,
@@ -105,7 +110,7 @@ impl HttpOptions {
     /// Refuses what would be unsafe or cannot work: a non-loopback address without a token, zero limits,
     /// malformed host or origin entries.
     pub fn validate(&self) -> Result<(), HttpError> {
-        if self.bearer.is_none() && !self.bind.ip().is_loopback() {
+        if self.bearer.is_none() && self.delegated.is_none() && !self.bind.ip().is_loopback() {
             return Err(HttpError::TokenRequired { bind: self.bind });
         }
         if self.max_body_bytes == 0 {

@@ -72,6 +72,10 @@ where
     let mcp = StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), config);
     let guard = Arc::new(Guard {
         bearer: options.bearer.clone(),
+        delegated: options
+            .delegated
+            .as_ref()
+            .map(|d| Arc::clone(&d.authenticator)),
         hosts,
         origins,
         limits: Limits {
@@ -86,10 +90,14 @@ where
         let draining = draining.clone();
         async move { health(&draining) }
     });
-    Ok(Router::new()
+    let app = Router::new()
         .route_service(MCP_PATH, mcp)
         .route_layer(middleware::from_fn_with_state(guard, guard_mcp))
-        .route(HEALTH_PATH, health))
+        .route(HEALTH_PATH, health);
+    Ok(match &options.delegated {
+        Some(delegated) => app.merge(delegated.routes.clone()),
+        None => app,
+    })
 }
 
 /// 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` once shutdown has started.

@@ -1,0 +1,30 @@
+//! [`Principal`]: who made an MCP request over HTTP, as the transport's authentication established it. It
+//! travels in the HTTP request's extensions (rmcp hands them to the handler); it never holds a token.
+
+use crate::netsuite::NetSuiteClient;
+
+/// Who is calling, and with which NetSuite identity.
+#[derive(Clone)]
+pub struct Principal {
+    /// A stable, non-secret name for logs: e.g. `netsuite entity 12 (role 3)` or a JWT `sub`.
+    pub subject: String,
+    /// The OAuth client the token was issued to, when known.
+    pub client_id: Option<String>,
+    /// The NetSuite client acting as this person (their own token and role). `None`: the server's own
+    /// NetSuite credentials.
+    pub netsuite: Option<NetSuiteClient>,
+    /// Only tools that read: the token's scope (or an identity provider's claim) narrows the server's
+    /// governance, never widens it.
+    pub read_only: bool,
+}
+
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Principal")
+            .field("subject", &self.subject)
+            .field("client_id", &self.client_id)
+            .field("own_netsuite_identity", &self.netsuite.is_some())
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
