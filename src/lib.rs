@@ -12,6 +12,7 @@ pub mod config;
 pub mod custom;
 pub mod install;
 pub mod netsuite;
+pub mod oauth;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod server;

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["catalog"],
     &["server"],
     &["transport"],
+    &["oauth"],
     &["sandbox"],
     &["install"],
     &["commands"],

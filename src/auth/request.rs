@@ -17,6 +17,9 @@ pub enum RequestAuth {
     Bearer(TokenManager),
     /// TBA: a fresh OAuth 1.0a signature (nonce, timestamp) per send.
     Tba(Arc<TbaCredentials>),
+    /// No identity of its own: the base client of the authorization server, from which each signed-in
+    /// person's client derives. Every send is refused before anything leaves the process.
+    Unauthenticated,
 }
 
 /// The `Authorization` value for one send, and the bearer token it carried (to drop it after a 401).
@@ -42,6 +45,7 @@ impl RequestAuth {
                 value: creds.authorization(method, url),
                 token: None,
             }),
+            RequestAuth::Unauthenticated => Err(AuthError::NoIdentity),
         }
     }
 
@@ -61,7 +65,7 @@ impl RequestAuth {
     pub fn tokens(&self) -> Option<&TokenManager> {
         match self {
             RequestAuth::Bearer(tokens) => Some(tokens),
-            RequestAuth::Tba(_) => None,
+            RequestAuth::Tba(_) | RequestAuth::Unauthenticated => None,
         }
     }
 

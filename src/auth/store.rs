@@ -272,6 +272,46 @@ mod opt_secret {
     }
 }
 
+/// Logins kept in memory only: the authorization server's per-person sessions (whose refresh tokens it keeps
+/// itself) and tests.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: std::sync::Mutex<std::collections::HashMap<String, StoredLogin>>,
+}
+
+impl MemoryStore {
+    /// A store holding `login` for `profile`.
+    pub fn with(profile: &str, login: StoredLogin) -> Self {
+        let store = MemoryStore::default();
+        store.lock().insert(profile.to_owned(), login);
+        store
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, StoredLogin>> {
+        // Plain values behind the lock: a panic elsewhere cannot leave them half-written.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self, profile: &str) -> Result<Option<StoredLogin>, StoreError> {
+        Ok(self.lock().get(profile).cloned())
+    }
+
+    fn save(&self, profile: &str, login: &StoredLogin) -> Result<(), StoreError> {
+        self.lock().insert(profile.to_owned(), login.clone());
+        Ok(())
+    }
+
+    fn delete(&self, profile: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().remove(profile).is_some())
+    }
+
+    fn location(&self, _profile: &str) -> String {
+        "this process's memory".to_owned()
+    }
+}
+
 impl StoredLogin {
     /// Whether the stored access token is still good `margin_secs` from `now` (Unix seconds).
     pub fn access_token_fresh(&self, now: u64, margin_secs: u64) -> Option<&SecretString> {

@@ -113,6 +113,11 @@ pub enum AuthError {
     /// The token store could not be read or written.
     #[error("{0}")]
     Store(String),
+    /// The request carries no NetSuite identity (the server signs people in; this call came without one).
+    #[error(
+        "this call carries no NetSuite identity: sign in through your MCP client (OAuth) first"
+    )]
+    NoIdentity,
 }
 
 impl AuthError {
@@ -129,6 +134,7 @@ impl AuthError {
     pub fn needs_login(&self) -> bool {
         match self {
             AuthError::NotSignedIn { .. } | AuthError::LoginMismatch { .. } => true,
+            AuthError::NoIdentity => false,
             AuthError::Refused { code, grant, .. } => {
                 *grant == Grant::RefreshToken && code == "invalid_grant"
             }

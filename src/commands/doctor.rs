@@ -96,6 +96,21 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
                         "TBA signs with the consumer and token secrets; no private key is used",
                     ));
                 }
+                NetSuiteAuth::Delegated => {
+                    report.push(check(
+                        "configuration",
+                        Status::Pass,
+                        format!(
+                            "account {}; people sign in through the HTTP server",
+                            config.account
+                        ),
+                    ));
+                    report.push(check(
+                        "private key",
+                        Status::Skip,
+                        "signed-in people's tokens need no private key",
+                    ));
+                }
                 NetSuiteAuth::Login(login) => {
                     report.push(check(
                         "configuration",
@@ -152,18 +167,20 @@ pub async fn run(settings: &Settings, certificate: Option<&Path>) -> Vec<Check> 
     };
     match (&config.auth, certificate) {
         (NetSuiteAuth::M2m(m2m), Some(path)) => report.push(certificate_check(path, &m2m.key)),
-        (NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_), Some(_)) => report.push(check(
-            "certificate",
-            Status::Skip,
-            "only machine-to-machine sign-in uses a certificate",
-        )),
+        (NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_) | NetSuiteAuth::Delegated, Some(_)) => {
+            report.push(check(
+                "certificate",
+                Status::Skip,
+                "only machine-to-machine sign-in uses a certificate",
+            ))
+        }
         (_, None) => {}
     }
     // TBA tokens may call REST web services and RESTlets, and a sign-in's scopes were fixed at `login`: there
     // are no scopes to check.
     let wants_rest = match &config.auth {
         NetSuiteAuth::M2m(m2m) => m2m.scopes.contains(&Scope::RestWebservices),
-        NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_) => true,
+        NetSuiteAuth::Tba(_) | NetSuiteAuth::Login(_) | NetSuiteAuth::Delegated => true,
     };
     run_network_checks(config, wants_rest, &mut report).await;
     report

@@ -20,22 +20,31 @@ pub enum Transport {
 /// Validates the configuration, then serves MCP until the client closes stdin (stdio) or until SIGINT/SIGTERM
 /// (HTTP).
 pub async fn run(settings: &Settings, transport: Transport) -> Result<(), CommandError> {
-    let http = http_options(settings, transport)?;
-    let server = build(settings).map_err(super::first_run::explain)?;
+    let (server, http) = server_and_options(settings, transport)?;
     serve_on(server, http).await
 }
 
-/// The HTTP options for `transport`, validated before anything starts (a non-loopback address without a token
-/// is a configuration error).
-fn http_options(
+/// The server and, over HTTP, its options, validated before anything starts (a non-loopback address without a
+/// token is a configuration error). With `NETSUITE_MCP_AUTH=oauth` the server has no NetSuite identity of its
+/// own: each caller signs in through the built-in authorization server.
+fn server_and_options(
     settings: &Settings,
     transport: Transport,
-) -> Result<Option<HttpOptions>, CommandError> {
+) -> Result<(NetSuiteServer, Option<HttpOptions>), CommandError> {
     match transport {
-        Transport::Stdio => Ok(None),
-        Transport::Http { bind, stateless } => {
-            Ok(Some(wiring::http_options(settings, bind, stateless)?))
-        }
+        Transport::Stdio => Ok((build(settings).map_err(super::first_run::explain)?, None)),
+        Transport::Http { bind, stateless } => match wiring::oauth_parts(settings)? {
+            Some((base, delegated)) => {
+                let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
+                let server = wiring::prepare_server(settings)?.build(base);
+                Ok((server, Some(http)))
+            }
+            None => {
+                let http = wiring::http_options(settings, bind, stateless, None)?;
+                let server = build(settings).map_err(super::first_run::explain)?;
+                Ok((server, Some(http)))
+            }
+        },
     }
 }
 
@@ -52,7 +61,9 @@ async fn serve_on(server: NetSuiteServer, http: Option<HttpOptions>) -> Result<(
     } else {
         "sessions"
     };
-    let auth = if options.bearer.is_some() {
+    let auth = if options.delegated.is_some() {
+        "OAuth sign-in required"
+    } else if options.bearer.is_some() {
         "bearer token required"
     } else {
         "no token, loopback only"
@@ -84,21 +95,29 @@ fn http_error(e: HttpError) -> CommandError {
 /// settings replace any configured ones; tool settings (toolsets, read-only, …) still apply.
 #[cfg(feature = "sandbox")]
 pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(), CommandError> {
-    let http = http_options(&settings, transport)?;
     let local = crate::sandbox::start_with_generated_credentials(0)
         .await
         .map_err(|e| CommandError::Io(format!("cannot start the sandbox: {e}")))?;
     tracing::info!(base_url = %local.handle.base_url(), "sandbox started");
+    let mut sandbox = local.settings.clone();
+    if settings.mcp_auth_mode()? == crate::config::McpAuthMode::OAuth {
+        // People sign in at the sandbox's authorize page with its public integration, not its M2M one.
+        sandbox.client_id = Some(netsuite_sandbox::DEFAULT_PUBLIC_CLIENT_ID.to_owned());
+        sandbox.app_base_url = Some(local.handle.base_url());
+    }
     let settings = Settings {
         private_key_path: None,
         restlet_base_url: None,
         algorithm: None,
         scopes: None,
+        client_secret: None,
+        client_secret_file: None,
+        app_base_url: None,
         ..settings
     }
-    .overlay(local.settings.clone());
-    let result = match build(&settings) {
-        Ok(server) => serve_on(server, http).await,
+    .overlay(sandbox);
+    let result = match server_and_options(&settings, transport) {
+        Ok((server, http)) => serve_on(server, http).await,
         Err(e) => Err(e),
     };
     local.handle.shutdown().await;

@@ -11,14 +11,15 @@ use crate::auth::store::{StoredLogin, TokenStore};
 use crate::auth::store_choice::open_token_store;
 use crate::auth::{AssertionParams, LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::{
-    AuthMode, ConfigError, HttpConfig, Key, NetSuiteAuth, NetSuiteConfig, ServerConfig, Settings,
-    StoreConfig,
+    AuthMode, ConfigError, HttpConfig, Key, McpAuthMode, NetSuiteAuth, NetSuiteConfig,
+    ServerConfig, Settings, StoreConfig,
 };
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 use crate::netsuite::{ClientOptions, NetSuiteClient};
+use crate::oauth::AuthorizationServer;
 use crate::server::NetSuiteServer;
 use crate::server::builder::PreparedServer;
-use crate::transport::http::HttpOptions;
+use crate::transport::http::{Delegated, HttpOptions};
 
 use super::CommandError;
 
@@ -60,6 +61,7 @@ pub fn netsuite_client(
                 LoginSession::new(params, store),
             ))
         }
+        NetSuiteAuth::Delegated => RequestAuth::Unauthenticated,
     };
     let mut retry = options.retry;
     if let Some(n) = tuning.retry_max_attempts {
@@ -161,12 +163,41 @@ pub fn server(settings: &Settings) -> Result<NetSuiteServer, CommandError> {
     Ok(prepared.build(client))
 }
 
-/// HTTP options for `bind`, validated (a non-loopback address without a token is a configuration error).
+/// HTTP options for `bind`, validated (a non-loopback address without a token or an authorization server is a
+/// configuration error).
 pub fn http_options(
     settings: &Settings,
     bind: SocketAddr,
     stateless: bool,
+    delegated: Option<Delegated>,
 ) -> Result<HttpOptions, CommandError> {
     let config = HttpConfig::from_settings(settings)?;
-    Ok(HttpOptions::from_config(bind, stateless, &config).map_err(ConfigError::from)?)
+    Ok(HttpOptions::from_config(bind, stateless, &config, delegated).map_err(ConfigError::from)?)
+}
+
+/// With `NETSUITE_MCP_AUTH=oauth`: the NetSuite client with no identity of its own (people's sessions derive
+/// from it, sharing its account limit) and the authorization server's routes and token check. `None` in the
+/// other modes.
+pub fn oauth_parts(
+    settings: &Settings,
+) -> Result<Option<(NetSuiteClient, Delegated)>, CommandError> {
+    match settings.mcp_auth_mode()? {
+        McpAuthMode::OAuth => {}
+        McpAuthMode::Jwt => {
+            return Err(CommandError::Config(ConfigError::Invalid {
+                setting: Key::McpAuth.env(),
+                reason: "`jwt` is not available in this version yet; use `oauth` (people sign in through this \
+                         server) or `bearer`"
+                    .into(),
+            }));
+        }
+        McpAuthMode::Bearer | McpAuthMode::None => return Ok(None),
+    }
+    let config = settings.oauth_server()?;
+    let base = netsuite_client(
+        settings.netsuite_delegated(config.netsuite.account.clone())?,
+        ClientOptions::default(),
+    )?;
+    let server = AuthorizationServer::new(config, base.clone());
+    Ok(Some((base, server.delegated())))
 }

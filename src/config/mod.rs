@@ -19,6 +19,7 @@ mod file;
 mod http;
 mod login;
 mod netsuite;
+mod oauth;
 mod server;
 pub mod table;
 mod values;
@@ -30,6 +31,9 @@ pub use http::{HttpConfig, MIN_HTTP_TOKEN_CHARS};
 pub use login::{DEFAULT_REDIRECT_URI, LoginAuth, LoginSetup, StoreConfig};
 pub use netsuite::{
     ClientTuning, DEFAULT_MAX_CONCURRENCY, M2mConfig, NetSuiteAuth, NetSuiteConfig,
+};
+pub use oauth::{
+    DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, McpAuthMode, OAuthServerConfig, RedirectOrigin,
 };
 pub use server::{
     DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig, MAX_POLL_INTERVAL,

@@ -38,6 +38,9 @@ pub enum NetSuiteAuth {
     Tba(TbaCredentials),
     /// A signed-in person: the stored refresh token buys access tokens.
     Login(LoginAuth),
+    /// No identity of the server's own: each HTTP caller signs in (`NETSUITE_MCP_AUTH=oauth`) and their calls use
+    /// their NetSuite session.
+    Delegated,
 }
 
 /// What the M2M token exchange needs.
@@ -78,7 +81,7 @@ impl NetSuiteConfig {
         match self.auth {
             NetSuiteAuth::M2m(_) => AuthMode::M2m,
             NetSuiteAuth::Tba(_) => AuthMode::Tba,
-            NetSuiteAuth::Login(_) => AuthMode::Login,
+            NetSuiteAuth::Login(_) | NetSuiteAuth::Delegated => AuthMode::Login,
         }
     }
 }
@@ -167,6 +170,27 @@ impl Settings {
                 .clone()
                 .filter(|s| !s.trim().is_empty()),
             max_concurrency,
+            tuning: self.tuning()?,
+        })
+    }
+
+    /// The account, endpoints and tuning without credentials of the server's own: the base of the people who
+    /// sign in through the authorization server.
+    pub fn netsuite_delegated(&self, account: AccountId) -> Result<NetSuiteConfig, ConfigError> {
+        let endpoints = Endpoints::new(
+            &account,
+            self.base_url.as_deref(),
+            self.restlet_base_url.as_deref(),
+        )?;
+        Ok(NetSuiteConfig {
+            account,
+            auth: NetSuiteAuth::Delegated,
+            endpoints,
+            content_language: self
+                .content_language
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+            max_concurrency: self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY),
             tuning: self.tuning()?,
         })
     }

@@ -152,6 +152,30 @@ settings! {
     HttpToken => http_token: SecretString {
         env: "NETSUITE_MCP_HTTP_TOKEN", default: "required unless bound to loopback", secret: true,
     }
+    /// Who may call `/mcp` over HTTP: `bearer` (the static token), `oauth` (our authorization server) or `jwt`.
+    McpAuth => mcp_auth: String {
+        env: "NETSUITE_MCP_AUTH", default: "bearer when a token is set, else none (loopback only)",
+        check: |v: &String| match v.trim().to_ascii_lowercase().as_str() {
+            "bearer" | "oauth" | "jwt" => Ok(()),
+            other => Err(format!("{other:?} is not one of bearer, oauth, jwt")),
+        },
+    }
+    /// The server's public base URL (`https://mcp.example.com`); the protected resource is `<url>/mcp`.
+    PublicUrl => public_url: String { env: "NETSUITE_MCP_PUBLIC_URL", default: "required for oauth and jwt", }
+    /// Hosts whose redirect URIs MCP clients may register with the authorization server.
+    OauthRedirectHosts => oauth_redirect_hosts: ListSetting {
+        env: "NETSUITE_MCP_OAUTH_REDIRECT_HOSTS",
+        default: "https://claude.ai, https://claude.com, https://chatgpt.com and loopback",
+    }
+    /// Lifetime in seconds of the access tokens the authorization server issues.
+    OauthAccessTtl => oauth_access_ttl: u64 {
+        env: "NETSUITE_MCP_OAUTH_ACCESS_TTL", default: "3600",
+        check: |n: &u64| if (60..=86_400).contains(n) {
+            Ok(())
+        } else {
+            Err(format!("must be from 60 to 86400 seconds (got {n})"))
+        },
+    }
     /// Extra Host names accepted in HTTP mode.
     AllowedHosts => allowed_hosts: ListSetting { env: "NETSUITE_MCP_ALLOWED_HOSTS", default: "loopback only", }
     /// File holding the HTTP bearer token, e.g. a mounted secret.
@@ -190,6 +214,11 @@ mod tests {
     #[test]
     fn every_toml_key_is_its_env_var_in_lower_case_without_the_prefix() {
         for s in SETTINGS {
+            // `auth` is NETSUITE_AUTH's key; the MCP-side mode keeps its prefix.
+            if s.env == "NETSUITE_MCP_AUTH" {
+                assert_eq!(s.key, "mcp_auth");
+                continue;
+            }
             let bare = s
                 .env
                 .strip_prefix("NETSUITE_MCP_")

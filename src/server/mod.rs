@@ -391,6 +391,7 @@ fn auth_is_transient(e: &AuthError) -> bool {
         AuthError::Key(_)
         | AuthError::NotSignedIn { .. }
         | AuthError::LoginMismatch { .. }
+        | AuthError::NoIdentity
         | AuthError::Store(_) => false,
     }
 }
@@ -488,8 +489,8 @@ impl ServerHandler for NetSuiteServer {
             context.ct,
             principal.as_ref(),
         )
-            .await
-            .map(CallToolResponse::from)
+        .await
+        .map(CallToolResponse::from)
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use crate::server::Principal;
 
 /// A boxed future, as the authenticator returns it.
-pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<Principal, TokenRefusal>> + Send + 'a>>;
+pub type AuthFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Principal, TokenRefusal>> + Send + 'a>>;
 
 /// Why a presented token was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

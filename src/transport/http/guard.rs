@@ -237,7 +237,9 @@ impl IntoResponse for Refusal {
             ),
             Refusal::NoCredentials => unauthorized(None),
             Refusal::InvalidToken => unauthorized(Some("invalid_token")),
-            Refusal::InsufficientScope => plain(StatusCode::FORBIDDEN, "Forbidden: insufficient scope"),
+            Refusal::InsufficientScope => {
+                plain(StatusCode::FORBIDDEN, "Forbidden: insufficient scope")
+            }
         }
     }
 }

@@ -74,10 +74,12 @@ impl HttpOptions {
         bind: SocketAddr,
         stateless: bool,
         config: &HttpConfig,
+        delegated: Option<Delegated>,
     ) -> Result<Self, SettingError> {
         let mut options = Self::new(bind);
         options.stateless = stateless;
         options.bearer = config.bearer.as_ref().map(BearerToken::new);
+        options.delegated = delegated;
         for host in &config.allowed_hosts {
             parse_allowed_host(host).map_err(|reason| SettingError {
                 key: Key::AllowedHosts,
@@ -172,7 +174,8 @@ mod tests {
             request_timeout: Some(Duration::from_secs(7)),
             max_body_bytes: Some(2048),
         };
-        let o = HttpOptions::from_config("0.0.0.0:8080".parse().unwrap(), true, &config).unwrap();
+        let o =
+            HttpOptions::from_config("0.0.0.0:8080".parse().unwrap(), true, &config, None).unwrap();
         assert!(
             o.bearer
                 .as_ref()
@@ -190,6 +193,7 @@ mod tests {
             "0.0.0.0:8080".parse().unwrap(),
             false,
             &HttpConfig::default(),
+            None,
         )
         .unwrap_err();
         assert_eq!(err.key, Key::HttpToken);
@@ -198,7 +202,7 @@ mod tests {
             allowed_hosts: vec!["https://mcp.example.com".into()],
             ..Default::default()
         };
-        let err = HttpOptions::from_config("127.0.0.1:0".parse().unwrap(), false, &bad_host)
+        let err = HttpOptions::from_config("127.0.0.1:0".parse().unwrap(), false, &bad_host, None)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("NETSUITE_MCP_ALLOWED_HOSTS"), "{err}");

@@ -92,7 +92,8 @@ impl LoginIntegration {
     }
 
     /// The sandbox's default public integration, [`DEFAULT_PUBLIC_CLIENT_ID`]: redirect URIs
-    /// `https://127.0.0.1:8765/callback` and `http://127.0.0.1:8765/callback`, any loopback port.
+    /// `http(s)://127.0.0.1:8765/callback` (the `login` command) and `http(s)://127.0.0.1:8765/oauth/netsuite/callback`
+    /// (the authorization server of `serve --http`), any loopback port.
     pub fn sandbox_default() -> Self {
         Self {
             loopback_any_port: true,
@@ -101,6 +102,9 @@ impl LoginIntegration {
                 vec![
                     DEFAULT_REDIRECT_URI.to_owned(),
                     "http://127.0.0.1:8765/callback".to_owned(),
+                    // netsuite-mcp's own authorization server (`serve --http --sandbox` with oauth).
+                    "http://127.0.0.1:8765/oauth/netsuite/callback".to_owned(),
+                    "https://127.0.0.1:8765/oauth/netsuite/callback".to_owned(),
                 ],
             )
         }

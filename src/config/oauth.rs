@@ -1,0 +1,268 @@
+//! Who may call `/mcp` over HTTP (design.md §1.6): `NETSUITE_MCP_AUTH` and, for the built-in authorization
+//! server (`oauth`), its public URL, the redirect URIs clients may register, the token lifetime and the
+//! NetSuite integration people sign in with.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::login::LoginSetup;
+use super::{ConfigError, Key, Settings};
+
+/// Default redirect origins: Claude (both domains), ChatGPT, and loopback on any port (CLI and desktop clients).
+pub const DEFAULT_REDIRECT_HOSTS: &[&str] = &[
+    "https://claude.ai",
+    "https://claude.com",
+    "https://chatgpt.com",
+    "http://127.0.0.1:*",
+    "http://localhost:*",
+    "http://[::1]:*",
+];
+
+/// Default lifetime of the access tokens the authorization server issues.
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(3600);
+
+/// `NETSUITE_MCP_AUTH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McpAuthMode {
+    /// No authentication: loopback only.
+    None,
+    /// The static token of `NETSUITE_MCP_HTTP_TOKEN`.
+    Bearer,
+    /// The built-in authorization server; each person acts with their own NetSuite identity.
+    OAuth,
+    /// Access tokens of an existing identity provider.
+    Jwt,
+}
+
+/// An origin whose redirect URIs clients may register: scheme, host, and a port (`None`: any port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectOrigin {
+    /// `https` or `http`.
+    pub scheme: String,
+    /// Host name or IP literal (IPv6 without brackets).
+    pub host: String,
+    /// The port; `None` matches any (written `:*`).
+    pub port: Option<u16>,
+}
+
+impl RedirectOrigin {
+    /// Parses `https://claude.ai`, `http://127.0.0.1:*` or `https://app.example.com:8443`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (text, any_port) = match raw.strip_suffix(":*") {
+            Some(rest) => (rest, true),
+            None => (raw, false),
+        };
+        let url = Url::parse(text).map_err(|e| format!("{raw:?} is not an origin ({e})"))?;
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) => d.to_owned(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            None => return Err(format!("{raw:?} has no host")),
+        };
+        if !matches!(url.scheme(), "https" | "http") || url.path() != "/" || url.query().is_some() {
+            return Err(format!(
+                "{raw:?} is not an origin: use scheme://host, scheme://host:port or scheme://host:*"
+            ));
+        }
+        let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if url.scheme() == "http" && !loopback {
+            return Err(format!(
+                "{raw:?}: plain http redirects are accepted only on loopback (127.0.0.1, ::1, localhost)"
+            ));
+        }
+        Ok(RedirectOrigin {
+            scheme: url.scheme().to_owned(),
+            port: if any_port {
+                None
+            } else {
+                url.port_or_known_default()
+            },
+            host,
+        })
+    }
+
+    /// Whether `uri` is on this origin.
+    pub fn allows(&self, uri: &Url) -> bool {
+        let host = match uri.host() {
+            Some(url::Host::Domain(d)) => d.to_owned(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            None => return false,
+        };
+        uri.scheme() == self.scheme
+            && host.eq_ignore_ascii_case(&self.host)
+            && self
+                .port
+                .is_none_or(|p| uri.port_or_known_default() == Some(p))
+    }
+}
+
+/// The built-in authorization server's configuration.
+#[derive(Debug, Clone)]
+pub struct OAuthServerConfig {
+    /// The public base URL, without a trailing slash; the issuer.
+    pub public_url: Url,
+    /// Origins whose redirect URIs clients may register.
+    pub redirect_origins: Vec<RedirectOrigin>,
+    /// Lifetime of issued access tokens.
+    pub access_ttl: Duration,
+    /// The NetSuite integration people sign in with (its redirect URI is `<public url>/oauth/netsuite/callback`).
+    pub netsuite: LoginSetup,
+}
+
+impl OAuthServerConfig {
+    /// The issuer: the public URL as a string without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// A URL on this server: `<public url><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer())
+    }
+}
+
+impl Settings {
+    /// `NETSUITE_MCP_AUTH`, or inferred: `bearer` when a token is configured, else none.
+    pub fn mcp_auth_mode(&self) -> Result<McpAuthMode, ConfigError> {
+        Ok(
+            match self.mcp_auth()?.map(|v| v.trim().to_ascii_lowercase()) {
+                Some(v) if v == "oauth" => McpAuthMode::OAuth,
+                Some(v) if v == "jwt" => McpAuthMode::Jwt,
+                Some(_) => McpAuthMode::Bearer,
+                None if self.http_token.is_some() || self.http_token_file.is_some() => {
+                    McpAuthMode::Bearer
+                }
+                None => McpAuthMode::None,
+            },
+        )
+    }
+
+    /// The public URL, checked: absolute, https (http only on loopback), no path, query or fragment.
+    pub fn public_base_url(&self) -> Result<Url, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            setting: Key::PublicUrl.env(),
+            reason,
+        };
+        let raw = self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ConfigError::Missing(vec![Key::PublicUrl.env()]))?;
+        let url = Url::parse(raw).map_err(|e| invalid(format!("{raw:?} is not a URL ({e})")))?;
+        let loopback = matches!(
+            url.host(),
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+        ) || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+            || url.host_str() == Some("localhost");
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => {
+                return Err(invalid(format!(
+                    "{raw:?} must be https:// (http:// only for loopback): OAuth clients send tokens to it"
+                )));
+            }
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(format!(
+                "{raw:?} must be a bare origin like https://mcp.example.com (no path)"
+            )));
+        }
+        Ok(url)
+    }
+
+    /// What the built-in authorization server needs.
+    pub fn oauth_server(&self) -> Result<OAuthServerConfig, ConfigError> {
+        let public_url = self.public_base_url()?;
+        let redirect_origins = match &self.oauth_redirect_hosts {
+            Some(list) => list
+                .items()
+                .iter()
+                .map(|s| RedirectOrigin::parse(s))
+                .collect::<Result<Vec<_>, _>>(),
+            None => DEFAULT_REDIRECT_HOSTS
+                .iter()
+                .map(|s| RedirectOrigin::parse(s))
+                .collect(),
+        }
+        .map_err(|reason| ConfigError::Invalid {
+            setting: Key::OauthRedirectHosts.env(),
+            reason,
+        })?;
+        let access_ttl = self
+            .oauth_access_ttl()?
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_ACCESS_TTL);
+        Ok(OAuthServerConfig {
+            public_url,
+            redirect_origins,
+            access_ttl,
+            netsuite: self.login_setup(None)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::file::tests::env;
+
+    #[test]
+    fn redirect_origins_match_scheme_host_and_port() {
+        let claude = RedirectOrigin::parse("https://claude.ai").unwrap();
+        let ok = |s: &str| Url::parse(s).unwrap();
+        assert!(claude.allows(&ok("https://claude.ai/api/mcp/auth_callback")));
+        assert!(!claude.allows(&ok("https://claude.ai:8443/cb")));
+        assert!(!claude.allows(&ok("http://claude.ai/cb")));
+        assert!(!claude.allows(&ok("https://evil.claude.ai.example.com/cb")));
+        let loopback = RedirectOrigin::parse("http://127.0.0.1:*").unwrap();
+        assert!(loopback.allows(&ok("http://127.0.0.1:33418/callback")));
+        assert!(!loopback.allows(&ok("http://127.0.0.2:33418/callback")));
+        let v6 = RedirectOrigin::parse("http://[::1]:*").unwrap();
+        assert!(v6.allows(&ok("http://[::1]:9/cb")));
+        for bad in [
+            "http://example.com",
+            "https://claude.ai/path",
+            "claude.ai",
+            "ftp://x",
+        ] {
+            assert!(RedirectOrigin::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_mode_and_the_public_url_are_checked() {
+        let s = |pairs: &[(&str, &str)]| Settings::from_env(env(pairs)).unwrap();
+        assert_eq!(s(&[]).mcp_auth_mode().unwrap(), McpAuthMode::None);
+        assert_eq!(
+            s(&[("NETSUITE_MCP_HTTP_TOKEN", "x".repeat(20).as_str())])
+                .mcp_auth_mode()
+                .unwrap(),
+            McpAuthMode::Bearer
+        );
+        assert_eq!(
+            s(&[("NETSUITE_MCP_AUTH", "OAuth")])
+                .mcp_auth_mode()
+                .unwrap(),
+            McpAuthMode::OAuth
+        );
+        assert!(s(&[("NETSUITE_MCP_AUTH", "saml")]).mcp_auth_mode().is_err());
+        let url = |u: &str| s(&[("NETSUITE_MCP_PUBLIC_URL", u)]).public_base_url();
+        assert!(url("https://mcp.example.com").is_ok());
+        assert!(url("http://127.0.0.1:8080").is_ok());
+        for bad in [
+            "http://mcp.example.com",
+            "https://mcp.example.com/mcp",
+            "mcp",
+        ] {
+            let e = url(bad).unwrap_err().to_string();
+            assert!(e.starts_with("NETSUITE_MCP_PUBLIC_URL"), "{e}");
+        }
+        let e = s(&[]).public_base_url().unwrap_err().to_string();
+        assert!(e.contains("NETSUITE_MCP_PUBLIC_URL"), "{e}");
+    }
+}

@@ -1,0 +1,120 @@
+//! The built-in OAuth authorization server for MCP clients (`NETSUITE_MCP_AUTH=oauth`, design.md §1.6): clients
+//! such as claude.ai and ChatGPT register (RFC 7591), send the person to `/authorize` (PKCE S256 only, exact
+//! redirect matching), who signs in at NetSuite through our `/oauth/netsuite/callback`; the client then gets
+//! our own short-lived opaque access token (bound to this resource) and a rotating refresh token. Calls made with
+//! the access token run as that person, with their NetSuite token and role; a client's token never reaches
+//! NetSuite.
+//!
+//! Layout: `state` (what is remembered), `metadata` (RFC 8414 and RFC 9728 documents, `/register`),
+//! `authorize` (`/authorize` and the NetSuite callback), `token` (`/token`, `/revoke`), and here the
+//! [`McpAuthenticator`] that checks tokens on `/mcp`.
+
+mod authorize;
+mod metadata;
+mod state;
+mod token;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::config::OAuthServerConfig;
+use crate::netsuite::NetSuiteClient;
+use crate::server::Principal;
+use crate::transport::http::{AuthFuture, Delegated, McpAuthenticator, TokenRefusal};
+
+pub use state::{SCOPE_READ, SCOPE_WRITE};
+
+/// RFC 9728 metadata of the protected resource, both well-known forms.
+pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+/// RFC 8414 metadata of the authorization server.
+pub const AS_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+/// The authorize endpoint.
+pub const AUTHORIZE_PATH: &str = "/authorize";
+/// The token endpoint.
+pub const TOKEN_PATH: &str = "/token";
+/// Dynamic client registration (RFC 7591).
+pub const REGISTER_PATH: &str = "/register";
+/// Token revocation (RFC 7009).
+pub const REVOKE_PATH: &str = "/revoke";
+/// Where NetSuite sends the person back: register `<public url>/oauth/netsuite/callback` on the integration.
+pub const NETSUITE_CALLBACK_PATH: &str = "/oauth/netsuite/callback";
+
+/// The authorization server: its configuration, its state, and the NetSuite client people's sessions derive
+/// from (same account, HTTP client and concurrency limit).
+pub struct AuthorizationServer {
+    config: OAuthServerConfig,
+    state: state::State,
+    base: NetSuiteClient,
+}
+
+impl AuthorizationServer {
+    /// A server for `config`; `base` is the NetSuite client whose account and limit people share (its own
+    /// credentials are never used for them).
+    pub fn new(config: OAuthServerConfig, base: NetSuiteClient) -> Arc<Self> {
+        Arc::new(AuthorizationServer {
+            config,
+            state: state::State::default(),
+            base,
+        })
+    }
+
+    /// The protected resource: `<public url>/mcp`.
+    pub fn resource(&self) -> String {
+        self.config.url(crate::transport::http::MCP_PATH)
+    }
+
+    /// What the HTTP transport needs: the token check for `/mcp` and the OAuth routes.
+    pub fn delegated(self: &Arc<Self>) -> Delegated {
+        let resource_metadata = format!(
+            "{RESOURCE_METADATA_PATH}{}",
+            crate::transport::http::MCP_PATH
+        );
+        let routes = Router::new()
+            .route(RESOURCE_METADATA_PATH, get(metadata::protected_resource))
+            .route(&resource_metadata, get(metadata::protected_resource))
+            .route(AS_METADATA_PATH, get(metadata::authorization_server))
+            .route(REGISTER_PATH, post(metadata::register))
+            .route(AUTHORIZE_PATH, get(authorize::authorize))
+            .route(NETSUITE_CALLBACK_PATH, get(authorize::netsuite_callback))
+            .route(TOKEN_PATH, post(token::token))
+            .route(REVOKE_PATH, post(token::revoke))
+            .with_state(Arc::clone(self));
+        Delegated {
+            authenticator: Arc::new(Authenticator(Arc::clone(self))),
+            routes,
+        }
+    }
+}
+
+/// Checks our access tokens on `/mcp`.
+struct Authenticator(Arc<AuthorizationServer>);
+
+impl McpAuthenticator for Authenticator {
+    fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a> {
+        Box::pin(async move {
+            let Some((grant, scopes)) = self.0.state.access(token) else {
+                return Err(TokenRefusal::Invalid(
+                    "unknown, expired or revoked access token".into(),
+                ));
+            };
+            Ok(Principal {
+                subject: grant.subject,
+                client_id: Some(grant.client_id),
+                netsuite: Some(grant.netsuite),
+                read_only: !scopes.write,
+            })
+        })
+    }
+
+    fn challenge(&self) -> String {
+        format!(
+            "resource_metadata=\"{}\", scope=\"{SCOPE_READ} {SCOPE_WRITE}\"",
+            self.0.config.url(&format!(
+                "{RESOURCE_METADATA_PATH}{}",
+                crate::transport::http::MCP_PATH
+            ))
+        )
+    }
+}

@@ -1,0 +1,367 @@
+//! What the authorization server remembers: registered clients, sign-ins waiting for NetSuite, codes, grants
+//! (one per person's sign-in, holding their NetSuite session) and the tokens issued for them. Codes and tokens
+//! are kept only as SHA-256 digests; every map is bounded, and expired entries are dropped as new ones come.
+//!
+//! In memory for now: a restart signs everyone out (clients register again on their own).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::digest::{SHA256, digest};
+use secrecy::SecretString;
+
+use crate::netsuite::NetSuiteClient;
+
+/// Most clients kept registered (the oldest goes first).
+const MAX_CLIENTS: usize = 10_000;
+/// Most sign-ins waiting for NetSuite at once.
+const MAX_PENDING: usize = 1_000;
+/// Most live grants (signed-in people × clients).
+const MAX_GRANTS: usize = 10_000;
+/// How long a person has to sign in at NetSuite.
+pub const PENDING_TTL: Duration = Duration::from_secs(600);
+/// How long an authorization code can be exchanged.
+pub const CODE_TTL: Duration = Duration::from_secs(60);
+
+/// The scopes of this server: `netsuite:write` covers `netsuite:read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scopes {
+    /// May call tools that write.
+    pub write: bool,
+}
+
+/// Read access.
+pub const SCOPE_READ: &str = "netsuite:read";
+/// Read and write access.
+pub const SCOPE_WRITE: &str = "netsuite:write";
+
+impl Scopes {
+    /// Parses a space-separated `scope`; unknown scopes are an error, none means both.
+    pub fn parse(scope: Option<&str>) -> Result<Self, String> {
+        let mut write = false;
+        let mut any = false;
+        for s in scope
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+        {
+            match s {
+                SCOPE_READ => any = true,
+                SCOPE_WRITE => {
+                    any = true;
+                    write = true;
+                }
+                other => {
+                    return Err(format!(
+                        "unknown scope {other:?}; this server has {SCOPE_READ} and {SCOPE_WRITE}"
+                    ));
+                }
+            }
+        }
+        Ok(Scopes {
+            write: write || !any,
+        })
+    }
+
+    /// The space-separated form.
+    pub fn as_str(self) -> &'static str {
+        if self.write {
+            "netsuite:read netsuite:write"
+        } else {
+            SCOPE_READ
+        }
+    }
+
+    /// `self` narrowed to `asked` (a refresh may ask for less, never for more).
+    pub fn narrow(self, asked: Scopes) -> Option<Scopes> {
+        (!asked.write || self.write).then_some(asked)
+    }
+}
+
+/// A client registered with `/register`.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub redirect_uris: Vec<String>,
+    pub created: Instant,
+}
+
+/// A sign-in sent on to NetSuite, keyed by the `state` we gave NetSuite.
+pub struct Pending {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: String,
+    pub client_state: Option<String>,
+    pub scopes: Scopes,
+    /// Our PKCE verifier toward NetSuite.
+    pub netsuite_verifier: SecretString,
+    pub expires: Instant,
+}
+
+/// A code handed to the client, keyed by its digest.
+pub struct Code {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: String,
+    pub scopes: Scopes,
+    pub grant: u64,
+    pub expires: Instant,
+}
+
+/// One person's sign-in through one client.
+#[derive(Clone)]
+pub struct Grant {
+    pub client_id: String,
+    /// For logs: who signed in at NetSuite.
+    pub subject: String,
+    /// NetSuite acting as this person.
+    pub netsuite: NetSuiteClient,
+}
+
+/// An access token, keyed by its digest.
+pub struct Access {
+    pub grant: u64,
+    pub scopes: Scopes,
+    pub expires: Instant,
+}
+
+/// A refresh token, keyed by its digest. Single use: a spent one presented again ends the grant.
+pub struct Refresh {
+    pub grant: u64,
+    pub client_id: String,
+    pub scopes: Scopes,
+    pub spent: bool,
+}
+
+#[derive(Default)]
+struct Maps {
+    clients: HashMap<String, Client>,
+    pending: HashMap<String, Pending>,
+    codes: HashMap<String, Code>,
+    grants: HashMap<u64, Grant>,
+    access: HashMap<String, Access>,
+    refresh: HashMap<String, Refresh>,
+    next_grant: u64,
+}
+
+/// The whole state behind one lock (every operation is a few map lookups).
+#[derive(Default)]
+pub struct State {
+    maps: Mutex<Maps>,
+}
+
+/// The SHA-256 of a token, hex: what the maps are keyed by.
+pub fn digest_of(token: &str) -> String {
+    digest(&SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl State {
+    fn lock(&self) -> MutexGuard<'_, Maps> {
+        // Plain maps behind the lock: a panic elsewhere cannot leave one half-written.
+        self.maps.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn register(&self, client_id: String, client: Client) {
+        let mut m = self.lock();
+        if m.clients.len() >= MAX_CLIENTS
+            && let Some(oldest) = m
+                .clients
+                .iter()
+                .min_by_key(|(_, c)| c.created)
+                .map(|(id, _)| id.clone())
+        {
+            m.clients.remove(&oldest);
+        }
+        m.clients.insert(client_id, client);
+    }
+
+    pub fn client(&self, client_id: &str) -> Option<Client> {
+        self.lock().clients.get(client_id).cloned()
+    }
+
+    pub fn add_pending(&self, state: String, pending: Pending) -> Result<(), String> {
+        let mut m = self.lock();
+        let now = Instant::now();
+        m.pending.retain(|_, p| p.expires > now);
+        if m.pending.len() >= MAX_PENDING {
+            return Err("too many sign-ins in progress; try again in a few minutes".into());
+        }
+        m.pending.insert(state, pending);
+        Ok(())
+    }
+
+    /// The pending sign-in of `state`, removed (single use), if it has not expired.
+    pub fn take_pending(&self, state: &str) -> Option<Pending> {
+        let p = self.lock().pending.remove(state)?;
+        (p.expires > Instant::now()).then_some(p)
+    }
+
+    /// Stores a new grant and a code for it.
+    pub fn add_grant_with_code(&self, grant: Grant, code: &str, mut entry: Code) -> u64 {
+        let mut m = self.lock();
+        let now = Instant::now();
+        m.codes.retain(|_, c| c.expires > now);
+        if m.grants.len() >= MAX_GRANTS
+            && let Some(&oldest) = m.grants.keys().min()
+        {
+            remove_grant(&mut m, oldest);
+        }
+        m.next_grant += 1;
+        let id = m.next_grant;
+        m.grants.insert(id, grant);
+        entry.grant = id;
+        m.codes.insert(digest_of(code), entry);
+        id
+    }
+
+    /// The code's entry, removed. A code presented twice ends its grant (RFC 6749 §4.1.2).
+    pub fn take_code(&self, code: &str) -> Result<Code, &'static str> {
+        let mut m = self.lock();
+        match m.codes.remove(&digest_of(code)) {
+            Some(c) if c.expires > Instant::now() => Ok(c),
+            Some(c) => {
+                remove_grant(&mut m, c.grant);
+                Err("the authorization code has expired")
+            }
+            None => Err("unknown or already used authorization code"),
+        }
+    }
+
+    /// Forgets a grant and every token of it.
+    pub fn end_grant(&self, grant: u64) {
+        remove_grant(&mut self.lock(), grant);
+    }
+
+    pub fn issue(
+        &self,
+        grant: u64,
+        client_id: &str,
+        scopes: Scopes,
+        access: &str,
+        refresh: &str,
+        ttl: Duration,
+    ) {
+        let mut m = self.lock();
+        let now = Instant::now();
+        m.access.retain(|_, a| a.expires > now);
+        m.access.insert(
+            digest_of(access),
+            Access {
+                grant,
+                scopes,
+                expires: now + ttl,
+            },
+        );
+        m.refresh.insert(
+            digest_of(refresh),
+            Refresh {
+                grant,
+                client_id: client_id.to_owned(),
+                scopes,
+                spent: false,
+            },
+        );
+    }
+
+    /// Spends a refresh token of `client_id`: its grant and scopes. A spent token presented again ends the
+    /// whole grant (it may have been stolen).
+    pub fn spend_refresh(
+        &self,
+        token: &str,
+        client_id: &str,
+    ) -> Result<(u64, Scopes), &'static str> {
+        let mut m = self.lock();
+        let key = digest_of(token);
+        let Some(entry) = m.refresh.get_mut(&key) else {
+            return Err("unknown or revoked refresh token");
+        };
+        if entry.client_id != client_id {
+            return Err("the refresh token was issued to another client");
+        }
+        if entry.spent {
+            let grant = entry.grant;
+            remove_grant(&mut m, grant);
+            return Err("the refresh token was already used; the sign-in is ended, sign in again");
+        }
+        entry.spent = true;
+        let out = (entry.grant, entry.scopes);
+        if !m.grants.contains_key(&out.0) {
+            return Err("the sign-in has ended; sign in again");
+        }
+        Ok(out)
+    }
+
+    /// The grant and scopes of a live access token.
+    pub fn access(&self, token: &str) -> Option<(Grant, Scopes)> {
+        let m = self.lock();
+        let a = m.access.get(&digest_of(token))?;
+        if a.expires <= Instant::now() {
+            return None;
+        }
+        let grant = m.grants.get(&a.grant)?.clone();
+        Some((grant, a.scopes))
+    }
+
+    /// Revokes whatever `token` is (access or refresh): the whole grant goes (RFC 7009 §2.1).
+    pub fn revoke(&self, token: &str) -> bool {
+        let mut m = self.lock();
+        let key = digest_of(token);
+        let grant = m
+            .access
+            .get(&key)
+            .map(|a| a.grant)
+            .or_else(|| m.refresh.get(&key).map(|r| r.grant));
+        match grant {
+            Some(g) => {
+                remove_grant(&mut m, g);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The grant, if it is still live.
+    pub fn grant(&self, id: u64) -> Option<Grant> {
+        self.lock().grants.get(&id).cloned()
+    }
+}
+
+fn remove_grant(m: &mut Maps, grant: u64) {
+    m.grants.remove(&grant);
+    m.access.retain(|_, a| a.grant != grant);
+    m.refresh.retain(|_, r| r.grant != grant);
+    m.codes.retain(|_, c| c.grant != grant);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_default_to_both_refuse_unknown_ones_and_only_narrow() {
+        assert!(Scopes::parse(None).unwrap().write);
+        assert!(!Scopes::parse(Some("netsuite:read")).unwrap().write);
+        assert!(
+            Scopes::parse(Some("netsuite:read netsuite:write"))
+                .unwrap()
+                .write
+        );
+        assert!(Scopes::parse(Some("openid")).is_err());
+        let read = Scopes { write: false };
+        let both = Scopes { write: true };
+        assert_eq!(both.narrow(read), Some(read));
+        assert_eq!(read.narrow(both), None);
+    }
+
+    #[test]
+    fn digests_are_hex_sha256() {
+        assert_eq!(
+            digest_of("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

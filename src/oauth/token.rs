@@ -1,0 +1,195 @@
+//! `POST /token` (authorization code with PKCE, refresh with rotation) and `POST /revoke`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::AuthorizationServer;
+use super::metadata::no_store_json;
+use super::state::Scopes;
+use crate::auth::pkce::{random_token, s256};
+
+/// Longest form accepted by `/token` and `/revoke`.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    no_store_json(
+        status,
+        json!({"error": error, "error_description": description}),
+    )
+}
+
+/// The form's fields, or the `invalid_request` description.
+fn form(body: &[u8]) -> Result<HashMap<String, String>, &'static str> {
+    if body.len() > MAX_FORM_BYTES {
+        return Err("the request is too large");
+    }
+    let mut map = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if map.insert(k.into_owned(), v.into_owned()).is_some() {
+            return Err("a parameter appears more than once");
+        }
+    }
+    Ok(map)
+}
+
+/// `POST /token`.
+pub(super) async fn token(
+    State(server): State<Arc<AuthorizationServer>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let params = match form(&body) {
+        Ok(p) => p,
+        Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why),
+    };
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "clients of this server are public: send client_id in the body, no client secret",
+        );
+    }
+    let Some(client_id) = get("client_id") else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_id is required",
+        );
+    };
+    if server.state.client(client_id).is_none() {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client; register again",
+        );
+    }
+    if let Some(resource) = get("resource")
+        && resource.trim_end_matches('/') != server.resource()
+    {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_target",
+            "this server's resource is its /mcp URL",
+        );
+    }
+    let (grant, scopes) = match get("grant_type") {
+        Some("authorization_code") => {
+            let (Some(code), Some(verifier)) = (get("code"), get("code_verifier")) else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "code and code_verifier are required",
+                );
+            };
+            let entry = match server.state.take_code(code) {
+                Ok(e) => e,
+                Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why),
+            };
+            let redirect_ok = get("redirect_uri").is_none_or(|r| r == entry.redirect_uri);
+            if entry.client_id != client_id || !redirect_ok || s256(verifier) != entry.challenge {
+                // A code is good once: a wrong attempt ends it and its grant.
+                server.state.end_grant(entry.grant);
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "the code does not match this client, redirect URI or code_verifier",
+                );
+            }
+            (entry.grant, entry.scopes)
+        }
+        Some("refresh_token") => {
+            let Some(refresh) = get("refresh_token") else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "refresh_token is required",
+                );
+            };
+            let (grant, granted) = match server.state.spend_refresh(refresh, client_id) {
+                Ok(g) => g,
+                Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why),
+            };
+            let scopes = match get("scope") {
+                None => granted,
+                Some(asked) => match Scopes::parse(Some(asked))
+                    .ok()
+                    .and_then(|a| granted.narrow(a))
+                {
+                    Some(s) => s,
+                    None => {
+                        server.state.end_grant(grant);
+                        return oauth_error(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_scope",
+                            "a refresh cannot widen the scope",
+                        );
+                    }
+                },
+            };
+            (grant, scopes)
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            );
+        }
+    };
+    if server.state.grant(grant).is_none() {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the sign-in has ended; sign in again",
+        );
+    }
+    let (Ok(access), Ok(refresh)) = (random_token(32), random_token(32)) else {
+        return oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the secure random source failed",
+        );
+    };
+    let ttl = server.config.access_ttl;
+    server
+        .state
+        .issue(grant, client_id, scopes, &access, &refresh, ttl);
+    no_store_json(
+        StatusCode::OK,
+        json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": ttl.as_secs(),
+            "refresh_token": refresh,
+            "scope": scopes.as_str(),
+        }),
+    )
+}
+
+/// `POST /revoke` (RFC 7009): ends the token's grant; answers 200 whether or not the token was known.
+pub(super) async fn revoke(
+    State(server): State<Arc<AuthorizationServer>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let params = match form(&body) {
+        Ok(p) => p,
+        Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why),
+    };
+    let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        );
+    };
+    if server.state.revoke(token) {
+        tracing::info!("revoked an OAuth grant");
+    }
+    no_store_json(StatusCode::OK, json!({}))
+}
