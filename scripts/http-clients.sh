@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Independent clients against `netsuite-mcp serve --http 127.0.0.1:0 --sandbox` with a bearer token: the
 # official Python MCP SDK (initialize and 2026-07-28 lifecycles, wrong token refused) and the MCP Inspector CLI
-# (tools/list, tools/call, no token refused). Installs them into $HTTP_CLIENTS_DIR (default: under $TMPDIR).
+# (tools/list, tools/call, no token refused); then the Python SDK's OAuth client against the built-in
+# authorization server (NETSUITE_MCP_AUTH=oauth). Installs them into $HTTP_CLIENTS_DIR (default: under $TMPDIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -52,4 +53,18 @@ if grep -q "$NETSUITE_MCP_HTTP_TOKEN" "$LOG"; then
   echo "the bearer token appears in the server log" >&2
   exit 1
 fi
+
+echo "== the Python SDK's OAuth client against NETSUITE_MCP_AUTH=oauth (the sandbox's NetSuite sign-in)"
+OAUTH_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+OAUTH_LOG="$DIR/serve-oauth.log"
+NETSUITE_MCP_AUTH=oauth NETSUITE_MCP_PUBLIC_URL="http://127.0.0.1:$OAUTH_PORT" RUST_LOG=info \
+  "$BIN" serve --http "127.0.0.1:$OAUTH_PORT" --sandbox 2>"$OAUTH_LOG" &
+OAUTH_PID=$!
+trap 'kill -TERM "$SERVER_PID" "$OAUTH_PID" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  grep -q "serving MCP at" "$OAUTH_LOG" && break
+  kill -0 "$OAUTH_PID" 2>/dev/null || { cat "$OAUTH_LOG" >&2; exit 1; }
+  sleep 0.5
+done
+"$DIR/venv/bin/python" "$ROOT/scripts/oauth_client_check.py" "http://127.0.0.1:$OAUTH_PORT/mcp"
 echo "== independent HTTP clients: all checks passed"

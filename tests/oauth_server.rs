@@ -203,7 +203,7 @@ async fn discovery_documents_and_the_401_challenge_point_clients_to_sign_in() {
             .await
             .unwrap();
         assert_eq!(prm["resource"], format!("{}/mcp", server.base));
-        assert_eq!(prm["authorization_servers"][0], server.base);
+        assert_eq!(prm["authorization_servers"][0], format!("{}/", server.base));
     }
     let meta: Value = http
         .get(format!(
@@ -216,7 +216,7 @@ async fn discovery_documents_and_the_401_challenge_point_clients_to_sign_in() {
         .json()
         .await
         .unwrap();
-    assert_eq!(meta["issuer"], server.base);
+    assert_eq!(meta["issuer"], format!("{}/", server.base));
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
 

@@ -113,14 +113,17 @@ pub struct OAuthServerConfig {
 }
 
 impl OAuthServerConfig {
-    /// The issuer: the public URL as a string without a trailing slash.
+    /// The issuer: the public URL in its normalised form, `https://mcp.example.com/`. The trailing slash is
+    /// deliberate: URL libraries (the Python SDK's pydantic among them) render a bare origin that way and
+    /// compare the RFC 9207 `iss` parameter with that rendering, so the one string used everywhere (metadata,
+    /// protected-resource metadata, `iss`) is the rendered one.
     pub fn issuer(&self) -> String {
-        self.public_url.as_str().trim_end_matches('/').to_owned()
+        self.public_url.as_str().to_owned()
     }
 
-    /// A URL on this server: `<public url><path>`.
+    /// A URL on this server: `<public url><path>`, `path` starting with `/`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer())
+        format!("{}{path}", self.public_url.as_str().trim_end_matches('/'))
     }
 }
 
