@@ -126,10 +126,7 @@ async fn sign_in(server: &Server, scope: Option<&str>) -> (String, Value) {
         query(&to_client, "state").as_deref(),
         Some("client-state-1")
     );
-    assert_eq!(
-        query(&to_client, "iss").as_deref(),
-        Some(server.base.as_str())
-    );
+    assert_eq!(query(&to_client, "iss"), Some(format!("{}/", server.base)));
     let code = query(&to_client, "code").expect("a code");
     let tokens: Value = http
         .post(format!("{}/token", server.base))
