@@ -473,3 +473,36 @@ async fn a_wrong_verifier_or_a_reused_code_gets_no_token() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn when_netsuite_ends_a_persons_session_the_client_is_told_and_must_sign_in_again() {
+    let account = common::start(Algorithm::ES256).await;
+    let server = serve(&account).await;
+    let (_, tokens) = sign_in(&server, None).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let client = mcp(&server, &access).await;
+    let query = json!({"query": "SELECT id FROM currency", "limit": 1});
+    assert_ne!(
+        call(&client, "run_suiteql", query.clone()).await.is_error,
+        Some(true)
+    );
+
+    // NetSuite expires the person's access token, and their refresh token is dead too.
+    account.sandbox.expire_all_tokens();
+    account.sandbox.expire_all_refresh_tokens();
+    let ended = call(&client, "run_suiteql", query).await;
+    assert_eq!(ended.is_error, Some(true));
+    let text = format!("{:?}", ended.content);
+    assert!(text.contains("Reconnect this server"), "{text}");
+    client.cancel().await.unwrap();
+
+    // Their access token no longer opens /mcp: the client's next request gets 401 and it signs in again.
+    let r = reqwest::Client::new()
+        .post(format!("{}/mcp", server.base))
+        .bearer_auth(&access)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}

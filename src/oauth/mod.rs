@@ -94,7 +94,7 @@ struct Authenticator(Arc<AuthorizationServer>);
 impl McpAuthenticator for Authenticator {
     fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
-            let Some((grant, scopes)) = self.0.state.access(token) else {
+            let Some((id, grant, scopes)) = self.0.state.access(token) else {
                 return Err(TokenRefusal::Invalid(
                     "unknown, expired or revoked access token".into(),
                 ));
@@ -104,6 +104,10 @@ impl McpAuthenticator for Authenticator {
                 client_id: Some(grant.client_id),
                 netsuite: Some(grant.netsuite),
                 read_only: !scopes.write,
+                end_session: Some(Arc::new({
+                    let server = Arc::clone(&self.0);
+                    move || server.state.end_grant(id)
+                })),
             })
         })
     }

@@ -295,15 +295,15 @@ impl State {
         Ok(out)
     }
 
-    /// The grant and scopes of a live access token.
-    pub fn access(&self, token: &str) -> Option<(Grant, Scopes)> {
+    /// The grant (id and value) and scopes of a live access token.
+    pub fn access(&self, token: &str) -> Option<(u64, Grant, Scopes)> {
         let m = self.lock();
         let a = m.access.get(&digest_of(token))?;
         if a.expires <= Instant::now() {
             return None;
         }
         let grant = m.grants.get(&a.grant)?.clone();
-        Some((grant, a.scopes))
+        Some((a.grant, grant, a.scopes))
     }
 
     /// Revokes whatever `token` is (access or refresh): the whole grant goes (RFC 7009 §2.1).

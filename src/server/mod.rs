@@ -210,6 +210,19 @@ impl NetSuiteServer {
             }
             Err(err) => {
                 tracing::info!(tool = name, elapsed_ms, error = %err, "tool call failed");
+                if let Some(p) = principal.filter(|p| p.netsuite.is_some())
+                    && matches!(&err, ToolError::NetSuite(NetSuiteError::Auth(e)) if e.needs_login())
+                {
+                    if let Some(end) = &p.end_session {
+                        end();
+                    }
+                    return Ok(text_error(
+                        "Your NetSuite sign-in has ended (NetSuite no longer accepts it: it expired or was \
+                         revoked). Nothing was sent to NetSuite. Reconnect this server in your MCP client to \
+                         sign in again, then repeat the call."
+                            .to_owned(),
+                    ));
+                }
                 if !tool.is_read_only() && outcome_unknown(&err) {
                     return Ok(text_error(format!(
                         "{}\n{UNKNOWN_WRITE_WARNING}",

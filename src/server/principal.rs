@@ -1,6 +1,8 @@
 //! [`Principal`]: who made an MCP request over HTTP, as the transport's authentication established it. It
 //! travels in the HTTP request's extensions (rmcp hands them to the handler); it never holds a token.
 
+use std::sync::Arc;
+
 use crate::netsuite::NetSuiteClient;
 
 /// Who is calling, and with which NetSuite identity.
@@ -16,6 +18,9 @@ pub struct Principal {
     /// Only tools that read: the token's scope (or an identity provider's claim) narrows the server's
     /// governance, never widens it.
     pub read_only: bool,
+    /// Called when NetSuite no longer honours this person's sign-in, so that their access token stops working
+    /// and their MCP client signs them in again.
+    pub end_session: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Principal {
