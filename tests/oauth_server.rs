@@ -36,7 +36,14 @@ struct Server {
 }
 
 async fn serve(account: &TestAccount) -> Server {
-    let port = free_port();
+    serve_with(account, free_port(), &[]).await
+}
+
+fn serve_command(
+    account: &TestAccount,
+    port: u16,
+    env: &[(&str, String)],
+) -> tokio::process::Command {
     let base = format!("http://127.0.0.1:{port}");
     let mut cmd = tokio::process::Command::new(common::bin());
     cmd.args(["serve", "--http", &format!("127.0.0.1:{port}")])
@@ -53,7 +60,15 @@ async fn serve(account: &TestAccount) -> Server {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
-    let mut child = cmd.spawn().unwrap();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+async fn serve_with(account: &TestAccount, port: u16, env: &[(&str, String)]) -> Server {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = serve_command(account, port, env).spawn().unwrap();
     let (_, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
     Server {
         child,
@@ -505,4 +520,70 @@ async fn when_netsuite_ends_a_persons_session_the_client_is_told_and_must_sign_i
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn sign_ins_survive_a_restart_with_a_state_key_and_a_wrong_key_is_refused() {
+    let account = common::start(Algorithm::ES256).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = "k3y-for-the-oauth-state-0123456789-abcdefgh".to_owned();
+    let env = [
+        ("NETSUITE_MCP_STATE_KEY", key.clone()),
+        ("NETSUITE_MCP_STATE_DIR", dir.path().display().to_string()),
+    ];
+    let port = free_port();
+    let server = serve_with(&account, port, &env).await;
+    let (client_id, tokens) = sign_in(&server, None).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let sealed = std::fs::read_to_string(dir.path().join(netsuite_mcp::oauth::STATE_FILE)).unwrap();
+    assert!(!sealed.contains(&access) && !sealed.contains(&refresh) && !sealed.contains("entity"));
+    drop(server); // kill_on_drop: the process is gone, with everything it held in memory
+
+    // Same key and directory: the access token still works, as the same person, whose NetSuite session is
+    // refreshed from the restored refresh token.
+    let server = serve_with(&account, port, &env).await;
+    account.sandbox.expire_all_tokens();
+    let client = mcp(&server, &access).await;
+    let r = call(
+        &client,
+        "run_suiteql",
+        json!({"query": "SELECT id FROM currency", "limit": 1}),
+    )
+    .await;
+    assert_ne!(r.is_error, Some(true), "{:?}", r.content);
+    client.cancel().await.unwrap();
+    assert_eq!(account.sandbox.login_counters().refreshes, 1);
+    assert_eq!(account.sandbox.calls_by_entity().get(&12).copied(), Some(1));
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", server.base))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", &client_id),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    drop(server);
+
+    // Another key cannot open the state: the server refuses to start and says what to do.
+    let wrong = [
+        (
+            "NETSUITE_MCP_STATE_KEY",
+            "a-different-key-for-the-state-0123456789".to_owned(),
+        ),
+        ("NETSUITE_MCP_STATE_DIR", dir.path().display().to_string()),
+    ];
+    let out = serve_command(&account, free_port(), &wrong)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("NETSUITE_MCP_STATE_KEY") && err.contains("delete the file"),
+        "{err}"
+    );
 }

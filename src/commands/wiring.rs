@@ -198,6 +198,23 @@ pub fn oauth_parts(
         settings.netsuite_delegated(config.netsuite.account.clone())?,
         ClientOptions::default(),
     )?;
-    let server = AuthorizationServer::new(config, base.clone());
+    let state_dir = match &config.state {
+        None => None,
+        Some(state) => Some(match &state.dir {
+            Some(dir) => dir.clone(),
+            None => crate::install::paths::Env::from_process()
+                .state_dir()
+                .ok_or_else(|| ConfigError::Invalid {
+                    setting: Key::StateDir.env(),
+                    reason: "cannot find your home directory; set NETSUITE_MCP_STATE_DIR".into(),
+                })?,
+        }),
+    };
+    let server = AuthorizationServer::new(config, base.clone(), state_dir).map_err(|reason| {
+        CommandError::Config(ConfigError::Invalid {
+            setting: Key::StateKey.env(),
+            reason,
+        })
+    })?;
     Ok(Some((base, server.delegated())))
 }

@@ -33,7 +33,8 @@ pub use netsuite::{
     ClientTuning, DEFAULT_MAX_CONCURRENCY, M2mConfig, NetSuiteAuth, NetSuiteConfig,
 };
 pub use oauth::{
-    DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, McpAuthMode, OAuthServerConfig, RedirectOrigin,
+    DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, MIN_STATE_KEY_CHARS, McpAuthMode,
+    OAuthServerConfig, RedirectOrigin, StateConfig,
 };
 pub use server::{
     DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig, MAX_POLL_INTERVAL,

@@ -110,7 +110,30 @@ pub struct OAuthServerConfig {
     pub access_ttl: Duration,
     /// The NetSuite integration people sign in with (its redirect URI is `<public url>/oauth/netsuite/callback`).
     pub netsuite: LoginSetup,
+    /// Where and with which secret the state is kept; `None`: in memory only.
+    pub state: Option<StateConfig>,
 }
+
+/// The authorization server's stored state: a directory (`None`: the default one) and the secret its
+/// encryption key is derived from.
+#[derive(Clone)]
+pub struct StateConfig {
+    /// `NETSUITE_MCP_STATE_DIR`.
+    pub dir: Option<std::path::PathBuf>,
+    /// `NETSUITE_MCP_STATE_KEY` (or its file).
+    pub key: secrecy::SecretString,
+}
+
+impl std::fmt::Debug for StateConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateConfig")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Fewest characters of a state key.
+pub const MIN_STATE_KEY_CHARS: usize = 32;
 
 impl OAuthServerConfig {
     /// The issuer: the public URL in its normalised form, `https://mcp.example.com/`. The trailing slash is
@@ -205,7 +228,44 @@ impl Settings {
             redirect_origins,
             access_ttl,
             netsuite: self.login_setup(None)?,
+            state: self.state_config()?,
         })
+    }
+
+    /// The state key and directory; `None` when no key is set (and then no directory may be set either).
+    fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
+        if self.state_key.is_none() && self.state_key_file.is_none() {
+            if self.state_dir.is_some() {
+                return Err(ConfigError::Invalid {
+                    setting: Key::StateDir.env(),
+                    reason: format!(
+                        "the state is kept encrypted: set {} (or {}) too",
+                        Key::StateKey.env(),
+                        Key::StateKeyFile.env()
+                    ),
+                });
+            }
+            return Ok(None);
+        }
+        let key = super::auth::secret(
+            (Key::StateKey, self.state_key.as_ref()),
+            (Key::StateKeyFile, self.state_key_file.as_deref()),
+        )?;
+        use secrecy::ExposeSecret;
+        let text = key.expose_secret();
+        let distinct: std::collections::HashSet<char> = text.chars().collect();
+        if text.chars().count() < MIN_STATE_KEY_CHARS || distinct.len() < 8 {
+            return Err(ConfigError::Invalid {
+                setting: Key::StateKey.env(),
+                reason: format!(
+                    "use a random secret of at least {MIN_STATE_KEY_CHARS} characters, e.g. `openssl rand -base64 32`"
+                ),
+            });
+        }
+        Ok(Some(StateConfig {
+            dir: self.state_dir.clone(),
+            key,
+        }))
     }
 }
 

@@ -176,6 +176,16 @@ settings! {
             Err(format!("must be from 60 to 86400 seconds (got {n})"))
         },
     }
+    /// Directory where the authorization server keeps its state, encrypted (sign-ins survive a restart).
+    StateDir => state_dir: PathBuf {
+        env: "NETSUITE_MCP_STATE_DIR", default: "the user's config dir + netsuite-mcp/state, when a key is set",
+    }
+    /// Secret (at least 32 characters) the authorization server's stored state is encrypted with.
+    StateKey => state_key: SecretString {
+        env: "NETSUITE_MCP_STATE_KEY", default: "unset: sign-ins last until a restart", secret: true,
+    }
+    /// File holding the state key, e.g. a mounted secret.
+    StateKeyFile => state_key_file: PathBuf { env: "NETSUITE_MCP_STATE_KEY_FILE", default: "unset", }
     /// Extra Host names accepted in HTTP mode.
     AllowedHosts => allowed_hosts: ListSetting { env: "NETSUITE_MCP_ALLOWED_HOSTS", default: "loopback only", }
     /// File holding the HTTP bearer token, e.g. a mounted secret.
@@ -246,7 +256,8 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_and_the_bearer_token() {
+    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_the_bearer_token_and_the_state_key()
+     {
         let secret: Vec<&str> = SETTINGS
             .iter()
             .filter(|s| s.secret)
@@ -259,7 +270,8 @@ mod tests {
                 "NETSUITE_PRIVATE_KEY",
                 "NETSUITE_CONSUMER_SECRET",
                 "NETSUITE_TOKEN_SECRET",
-                "NETSUITE_MCP_HTTP_TOKEN"
+                "NETSUITE_MCP_HTTP_TOKEN",
+                "NETSUITE_MCP_STATE_KEY"
             ]
         );
     }

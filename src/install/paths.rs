@@ -75,6 +75,14 @@ impl Env {
             .ok()
             .map(|d| d.join("netsuite-mcp").join("tokens"))
     }
+
+    /// Where the OAuth authorization server seals its state by default: the per-user application-data
+    /// directory + `netsuite-mcp/state`. `None` without a home directory.
+    pub fn state_dir(&self) -> Option<PathBuf> {
+        self.app_config_dir()
+            .ok()
+            .map(|d| d.join("netsuite-mcp").join("state"))
+    }
 }
 
 /// The configuration file `client` reads: the user-wide one, or the one of the project in `project`.

@@ -16,8 +16,7 @@ use super::{AuthorizationServer, NETSUITE_CALLBACK_PATH};
 use crate::auth::code_grant::exchange_code;
 use crate::auth::pkce::{AuthorizeRequest, Pkce, random_token};
 use crate::auth::session::unix_now;
-use crate::auth::store::{MemoryStore, StoredLogin};
-use crate::auth::{LoginSession, RequestAuth, SessionParams, TokenManager};
+use crate::auth::store::StoredLogin;
 
 /// An error page for requests that cannot be sent back to a client (unknown client or redirect URI).
 pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
@@ -266,8 +265,7 @@ pub(super) async fn netsuite_callback(
         role.as_deref().unwrap_or("?")
     );
     let now = unix_now();
-    let profile = "session";
-    let login = StoredLogin {
+    let person = server.person(StoredLogin {
         account_id: netsuite.account.realm().to_owned(),
         client_id: netsuite.client.client_id.clone(),
         refresh_token,
@@ -277,23 +275,7 @@ pub(super) async fn netsuite_callback(
         role,
         company: get("company").map(str::to_owned),
         signed_in_at: now,
-    };
-    let session = LoginSession::new(
-        SessionParams {
-            token_url: netsuite.endpoints.token_url(),
-            client: netsuite.client.clone(),
-            account_id: netsuite.account.realm().to_owned(),
-            profile: profile.to_owned(),
-            lock_dir: None,
-        },
-        Arc::new(MemoryStore::with(profile, login)),
-    );
-    let person = server
-        .base
-        .acting_as(RequestAuth::Bearer(TokenManager::for_login(
-            server.base.http().clone(),
-            session,
-        )));
+    });
     let Ok(code) = random_token(32) else {
         return error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -305,7 +287,7 @@ pub(super) async fn netsuite_callback(
         Grant {
             client_id: pending.client_id.clone(),
             subject,
-            netsuite: person,
+            ..person
         },
         &code,
         Code {
@@ -317,6 +299,7 @@ pub(super) async fn netsuite_callback(
             expires: Instant::now() + CODE_TTL,
         },
     );
+    server.persist();
     back_to_client(
         &server,
         &pending.redirect_uri,

@@ -2,7 +2,7 @@
 //! dynamic client registration (RFC 7591; public clients only, redirect URIs limited to the allowed origins).
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
@@ -138,9 +138,10 @@ pub(super) async fn register(
         client_id.clone(),
         Client {
             redirect_uris: reg.redirect_uris.clone(),
-            created: Instant::now(),
+            created: crate::auth::session::unix_now(),
         },
     );
+    server.persist();
     tracing::info!(client_id = %client_id, name = ?name, "registered an OAuth client");
     let issued_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)

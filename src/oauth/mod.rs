@@ -11,19 +11,24 @@
 
 mod authorize;
 mod metadata;
+mod persist;
 mod state;
 mod token;
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
 
 use axum::Router;
 use axum::routing::{get, post};
 
+use crate::auth::store::StoredLogin;
+use crate::auth::{LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::OAuthServerConfig;
 use crate::netsuite::NetSuiteClient;
 use crate::server::Principal;
 use crate::transport::http::{AuthFuture, Delegated, McpAuthenticator, TokenRefusal};
 
+pub use persist::STATE_FILE;
 pub use state::{SCOPE_READ, SCOPE_WRITE};
 
 /// RFC 9728 metadata of the protected resource, both well-known forms.
@@ -41,23 +46,99 @@ pub const REVOKE_PATH: &str = "/revoke";
 /// Where NetSuite sends the person back: register `<public url>/oauth/netsuite/callback` on the integration.
 pub const NETSUITE_CALLBACK_PATH: &str = "/oauth/netsuite/callback";
 
-/// The authorization server: its configuration, its state, and the NetSuite client people's sessions derive
-/// from (same account, HTTP client and concurrency limit).
+/// The authorization server: its configuration, its state (sealed to disk when a state key is set), and the
+/// NetSuite client people's sessions derive from (same account, HTTP client and concurrency limit).
 pub struct AuthorizationServer {
     config: OAuthServerConfig,
     state: state::State,
     base: NetSuiteClient,
+    vault: Option<persist::Vault>,
+    me: Weak<AuthorizationServer>,
 }
 
 impl AuthorizationServer {
     /// A server for `config`; `base` is the NetSuite client whose account and limit people share (its own
-    /// credentials are never used for them).
-    pub fn new(config: OAuthServerConfig, base: NetSuiteClient) -> Arc<Self> {
-        Arc::new(AuthorizationServer {
+    /// credentials are never used for them). With a state key, `state_dir` is where the sealed state lives; what
+    /// is there is loaded now (a file the key cannot open is an error: nothing is overwritten).
+    pub fn new(
+        config: OAuthServerConfig,
+        base: NetSuiteClient,
+        state_dir: Option<PathBuf>,
+    ) -> Result<Arc<Self>, String> {
+        let vault = match (&config.state, state_dir) {
+            (Some(state), Some(dir)) => Some(persist::Vault::new(&dir, &state.key)?),
+            (Some(_), None) => return Err("no directory for the OAuth state".into()),
+            (None, _) => None,
+        };
+        let snapshot = match &vault {
+            Some(v) => v.load()?,
+            None => None,
+        };
+        let server = Arc::new_cyclic(|me| AuthorizationServer {
             config,
             state: state::State::default(),
             base,
-        })
+            vault,
+            me: me.clone(),
+        });
+        if let Some(snapshot) = snapshot {
+            let grants = snapshot.grants.len();
+            server.state.restore(snapshot, |saved| state::Grant {
+                client_id: saved.client_id.clone(),
+                subject: saved.subject.clone(),
+                ..server.person(saved.login.clone())
+            });
+            let path = server
+                .vault
+                .as_ref()
+                .map(|v| v.path().display().to_string());
+            tracing::info!(grants, path = ?path, "restored the OAuth state");
+        }
+        Ok(server)
+    }
+
+    /// A person's NetSuite session from their tokens: a grant without client and subject yet.
+    fn person(&self, login: StoredLogin) -> state::Grant {
+        let netsuite = &self.config.netsuite;
+        let login = state::GrantLogin::new(login);
+        let me = self.me.clone();
+        login.on_change(Arc::new(move || {
+            if let Some(server) = me.upgrade() {
+                server.persist();
+            }
+        }));
+        let session = LoginSession::new(
+            SessionParams {
+                token_url: netsuite.endpoints.token_url(),
+                client: netsuite.client.clone(),
+                account_id: netsuite.account.realm().to_owned(),
+                profile: state::GRANT_PROFILE.to_owned(),
+                lock_dir: None,
+            },
+            login.clone(),
+        );
+        let client = self
+            .base
+            .acting_as(RequestAuth::Bearer(TokenManager::for_login(
+                self.base.http().clone(),
+                session,
+            )));
+        state::Grant {
+            client_id: String::new(),
+            subject: String::new(),
+            netsuite: client,
+            login,
+        }
+    }
+
+    /// Seals the state to disk (when a state key is set). A failure is logged: the server keeps working, and
+    /// the next change tries again.
+    fn persist(&self) {
+        if let Some(vault) = &self.vault
+            && let Err(e) = vault.save(&self.state.snapshot())
+        {
+            tracing::error!(error = %e, "could not save the OAuth state; sign-ins may not survive a restart");
+        }
     }
 
     /// The protected resource: `<public url>/mcp`.
@@ -106,7 +187,10 @@ impl McpAuthenticator for Authenticator {
                 read_only: !scopes.write,
                 end_session: Some(Arc::new({
                     let server = Arc::clone(&self.0);
-                    move || server.state.end_grant(id)
+                    move || {
+                        server.state.end_grant(id);
+                        server.persist();
+                    }
                 })),
             })
         })

@@ -2,15 +2,19 @@
 //! (one per person's sign-in, holding their NetSuite session) and the tokens issued for them. Codes and tokens
 //! are kept only as SHA-256 digests; every map is bounded, and expired entries are dropped as new ones come.
 //!
-//! In memory for now: a restart signs everyone out (clients register again on their own).
+//! Kept in memory, and (with a state key) sealed to disk after every change by the server (`persist`), so that
+//! sign-ins survive a restart.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::SecretString;
 
+use super::persist::{SavedClient, SavedGrant, SavedRefresh, SavedToken, Snapshot};
+use crate::auth::session::unix_now;
+use crate::auth::store::{StoreError, StoredLogin, TokenStore};
 use crate::netsuite::NetSuiteClient;
 
 /// Most clients kept registered (the oldest goes first).
@@ -83,7 +87,8 @@ impl Scopes {
 #[derive(Debug, Clone)]
 pub struct Client {
     pub redirect_uris: Vec<String>,
-    pub created: Instant,
+    /// Unix seconds.
+    pub created: u64,
 }
 
 /// A sign-in sent on to NetSuite, keyed by the `state` we gave NetSuite.
@@ -116,13 +121,73 @@ pub struct Grant {
     pub subject: String,
     /// NetSuite acting as this person.
     pub netsuite: NetSuiteClient,
+    /// Their NetSuite tokens, as the session keeps them.
+    pub login: Arc<GrantLogin>,
+}
+
+/// A person's NetSuite tokens, kept for their session (as its [`TokenStore`]): a rotation is saved here and
+/// reported through the hook, so the server can seal the new refresh token to disk before it is used.
+pub struct GrantLogin {
+    login: Mutex<StoredLogin>,
+    on_change: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
+}
+
+/// The one profile name the session of a grant uses.
+pub const GRANT_PROFILE: &str = "grant";
+
+impl GrantLogin {
+    /// Holds `login`.
+    pub fn new(login: StoredLogin) -> Arc<Self> {
+        Arc::new(GrantLogin {
+            login: Mutex::new(login),
+            on_change: Mutex::new(None),
+        })
+    }
+
+    /// Calls `hook` after every change.
+    pub fn on_change(&self, hook: Arc<dyn Fn() + Send + Sync>) {
+        *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// The current tokens.
+    pub fn current(&self) -> StoredLogin {
+        self.login.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl TokenStore for GrantLogin {
+    fn load(&self, _profile: &str) -> Result<Option<StoredLogin>, StoreError> {
+        Ok(Some(self.current()))
+    }
+
+    fn save(&self, _profile: &str, login: &StoredLogin) -> Result<(), StoreError> {
+        *self.login.lock().unwrap_or_else(|p| p.into_inner()) = login.clone();
+        let hook = self
+            .on_change
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook();
+        }
+        Ok(())
+    }
+
+    fn delete(&self, _profile: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    fn location(&self, _profile: &str) -> String {
+        "the authorization server's state".to_owned()
+    }
 }
 
 /// An access token, keyed by its digest.
 pub struct Access {
     pub grant: u64,
     pub scopes: Scopes,
-    pub expires: Instant,
+    /// Unix seconds.
+    pub expires: u64,
 }
 
 /// A refresh token, keyed by its digest. Single use: a spent one presented again ends the grant.
@@ -246,14 +311,14 @@ impl State {
         ttl: Duration,
     ) {
         let mut m = self.lock();
-        let now = Instant::now();
+        let now = unix_now();
         m.access.retain(|_, a| a.expires > now);
         m.access.insert(
             digest_of(access),
             Access {
                 grant,
                 scopes,
-                expires: now + ttl,
+                expires: now.saturating_add(ttl.as_secs()),
             },
         );
         m.refresh.insert(
@@ -299,7 +364,7 @@ impl State {
     pub fn access(&self, token: &str) -> Option<(u64, Grant, Scopes)> {
         let m = self.lock();
         let a = m.access.get(&digest_of(token))?;
-        if a.expires <= Instant::now() {
+        if a.expires <= unix_now() {
             return None;
         }
         let grant = m.grants.get(&a.grant)?.clone();
@@ -327,6 +392,96 @@ impl State {
     /// The grant, if it is still live.
     pub fn grant(&self, id: u64) -> Option<Grant> {
         self.lock().grants.get(&id).cloned()
+    }
+}
+
+impl State {
+    /// Everything worth keeping across a restart.
+    pub fn snapshot(&self) -> Snapshot {
+        let m = self.lock();
+        Snapshot {
+            version: 1,
+            next_grant: m.next_grant,
+            clients: m
+                .clients
+                .iter()
+                .map(|(id, c)| SavedClient {
+                    id: id.clone(),
+                    redirect_uris: c.redirect_uris.clone(),
+                    created: c.created,
+                })
+                .collect(),
+            grants: m
+                .grants
+                .iter()
+                .map(|(id, g)| SavedGrant {
+                    id: *id,
+                    client_id: g.client_id.clone(),
+                    subject: g.subject.clone(),
+                    login: g.login.current(),
+                })
+                .collect(),
+            access: m
+                .access
+                .iter()
+                .map(|(digest, a)| SavedToken {
+                    digest: digest.clone(),
+                    grant: a.grant,
+                    write: a.scopes.write,
+                    expires: a.expires,
+                })
+                .collect(),
+            refresh: m
+                .refresh
+                .iter()
+                .map(|(digest, r)| SavedRefresh {
+                    digest: digest.clone(),
+                    grant: r.grant,
+                    client_id: r.client_id.clone(),
+                    write: r.scopes.write,
+                    spent: r.spent,
+                })
+                .collect(),
+        }
+    }
+
+    /// Takes back a snapshot; `grant` rebuilds each grant's NetSuite session.
+    pub fn restore(&self, snapshot: Snapshot, grant: impl Fn(&SavedGrant) -> Grant) {
+        let mut m = self.lock();
+        m.next_grant = snapshot.next_grant;
+        for c in snapshot.clients {
+            m.clients.insert(
+                c.id,
+                Client {
+                    redirect_uris: c.redirect_uris,
+                    created: c.created,
+                },
+            );
+        }
+        for g in &snapshot.grants {
+            m.grants.insert(g.id, grant(g));
+        }
+        for a in snapshot.access {
+            m.access.insert(
+                a.digest,
+                Access {
+                    grant: a.grant,
+                    scopes: Scopes { write: a.write },
+                    expires: a.expires,
+                },
+            );
+        }
+        for r in snapshot.refresh {
+            m.refresh.insert(
+                r.digest,
+                Refresh {
+                    grant: r.grant,
+                    client_id: r.client_id,
+                    scopes: Scopes { write: r.write },
+                    spent: r.spent,
+                },
+            );
+        }
     }
 }
 

@@ -89,12 +89,16 @@ pub(super) async fn token(
             };
             let entry = match server.state.take_code(code) {
                 Ok(e) => e,
-                Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why),
+                Err(why) => {
+                    server.persist();
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
+                }
             };
             let redirect_ok = get("redirect_uri").is_none_or(|r| r == entry.redirect_uri);
             if entry.client_id != client_id || !redirect_ok || s256(verifier) != entry.challenge {
                 // A code is good once: a wrong attempt ends it and its grant.
                 server.state.end_grant(entry.grant);
+                server.persist();
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -113,7 +117,11 @@ pub(super) async fn token(
             };
             let (grant, granted) = match server.state.spend_refresh(refresh, client_id) {
                 Ok(g) => g,
-                Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why),
+                Err(why) => {
+                    // A reused refresh token ends its grant: keep that on disk too.
+                    server.persist();
+                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
+                }
             };
             let scopes = match get("scope") {
                 None => granted,
@@ -124,6 +132,7 @@ pub(super) async fn token(
                     Some(s) => s,
                     None => {
                         server.state.end_grant(grant);
+                        server.persist();
                         return oauth_error(
                             StatusCode::BAD_REQUEST,
                             "invalid_scope",
@@ -160,6 +169,7 @@ pub(super) async fn token(
     server
         .state
         .issue(grant, client_id, scopes, &access, &refresh, ttl);
+    server.persist();
     no_store_json(
         StatusCode::OK,
         json!({
@@ -190,6 +200,7 @@ pub(super) async fn revoke(
     };
     if server.state.revoke(token) {
         tracing::info!("revoked an OAuth grant");
+        server.persist();
     }
     no_store_json(StatusCode::OK, json!({}))
 }
