@@ -33,10 +33,15 @@ fn server_and_options(
 ) -> Result<(NetSuiteServer, Option<HttpOptions>), CommandError> {
     match transport {
         Transport::Stdio => Ok((build(settings).map_err(super::first_run::explain)?, None)),
-        Transport::Http { bind, stateless } => match wiring::oauth_parts(settings)? {
-            Some((base, delegated)) => {
+        Transport::Http { bind, stateless } => match wiring::delegated_auth(settings)? {
+            Some(wiring::DelegatedAuth::OAuth(base, delegated)) => {
                 let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
-                let server = wiring::prepare_server(settings)?.build(base);
+                let server = wiring::prepare_server(settings)?.build(*base);
+                Ok((server, Some(http)))
+            }
+            Some(wiring::DelegatedAuth::Jwt(delegated)) => {
+                let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
+                let server = build(settings).map_err(super::first_run::explain)?;
                 Ok((server, Some(http)))
             }
             None => {

@@ -175,24 +175,38 @@ pub fn http_options(
     Ok(HttpOptions::from_config(bind, stateless, &config, delegated).map_err(ConfigError::from)?)
 }
 
-/// With `NETSUITE_MCP_AUTH=oauth`: the NetSuite client with no identity of its own (people's sessions derive
-/// from it, sharing its account limit) and the authorization server's routes and token check. `None` in the
-/// other modes.
-pub fn oauth_parts(
-    settings: &Settings,
-) -> Result<Option<(NetSuiteClient, Delegated)>, CommandError> {
+/// Who checks the tokens on `/mcp` when it is not the static bearer token.
+pub enum DelegatedAuth {
+    /// `oauth`: the NetSuite client with no identity of its own (people's sessions derive from it, sharing its
+    /// account limit) and the authorization server.
+    OAuth(Box<NetSuiteClient>, Delegated),
+    /// `jwt`: an identity provider's tokens; NetSuite calls use the server's own credentials.
+    Jwt(Delegated),
+}
+
+/// The authorization server or the identity-provider check for `NETSUITE_MCP_AUTH`; `None` for `bearer` and none.
+pub fn delegated_auth(settings: &Settings) -> Result<Option<DelegatedAuth>, CommandError> {
     match settings.mcp_auth_mode()? {
-        McpAuthMode::OAuth => {}
-        McpAuthMode::Jwt => {
-            return Err(CommandError::Config(ConfigError::Invalid {
-                setting: Key::McpAuth.env(),
-                reason: "`jwt` is not available in this version yet; use `oauth` (people sign in through this \
-                         server) or `bearer`"
-                    .into(),
-            }));
+        McpAuthMode::OAuth => {
+            oauth_parts(settings).map(|(base, d)| Some(DelegatedAuth::OAuth(Box::new(base), d)))
         }
-        McpAuthMode::Bearer | McpAuthMode::None => return Ok(None),
+        McpAuthMode::Jwt => {
+            let config = settings.jwt_config()?;
+            let http =
+                http_client_with_timeout(REQUEST_TIMEOUT).map_err(|e| ConfigError::Invalid {
+                    setting: "TLS",
+                    reason: format!("cannot initialise the HTTP client: {e}"),
+                })?;
+            Ok(Some(DelegatedAuth::Jwt(
+                crate::oauth::jwt::JwtResourceServer::new(config, http).delegated(),
+            )))
+        }
+        McpAuthMode::Bearer | McpAuthMode::None => Ok(None),
     }
+}
+
+/// `oauth` mode's base client and authorization server.
+fn oauth_parts(settings: &Settings) -> Result<(NetSuiteClient, Delegated), CommandError> {
     let config = settings.oauth_server()?;
     let base = netsuite_client(
         settings.netsuite_delegated(config.netsuite.account.clone())?,
@@ -216,5 +230,5 @@ pub fn oauth_parts(
             reason,
         })
     })?;
-    Ok(Some((base, server.delegated())))
+    Ok((base, server.delegated()))
 }

@@ -33,7 +33,7 @@ pub use netsuite::{
     ClientTuning, DEFAULT_MAX_CONCURRENCY, M2mConfig, NetSuiteAuth, NetSuiteConfig,
 };
 pub use oauth::{
-    DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, MIN_STATE_KEY_CHARS, McpAuthMode,
+    DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, JwtConfig, MIN_STATE_KEY_CHARS, McpAuthMode,
     OAuthServerConfig, RedirectOrigin, StateConfig,
 };
 pub use server::{

@@ -150,7 +150,80 @@ impl OAuthServerConfig {
     }
 }
 
+/// `jwt` mode: tokens of an existing identity provider.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    /// The exact `iss`.
+    pub issuer: String,
+    /// The `aud` tokens must name.
+    pub audience: String,
+    /// The signing keys; `None`: from the issuer's metadata.
+    pub jwks_url: Option<Url>,
+    /// Scopes every token must carry.
+    pub scopes: Vec<String>,
+    /// Fetch JWKS and metadata over http from loopback too.
+    pub insecure_loopback: bool,
+    /// The public base URL (for the protected-resource metadata).
+    pub public_url: Url,
+}
+
+impl JwtConfig {
+    /// The protected resource, `<public url>/mcp`.
+    pub fn resource(&self) -> String {
+        format!("{}/mcp", self.public_url.as_str().trim_end_matches('/'))
+    }
+}
+
 impl Settings {
+    /// What `jwt` mode needs: the issuer, the audience, the keys' URL, required scopes.
+    pub fn jwt_config(&self) -> Result<JwtConfig, ConfigError> {
+        let public_url = self.public_base_url()?;
+        let issuer = self
+            .jwt_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ConfigError::Missing(vec![Key::JwtIssuer.env()]))?
+            .to_owned();
+        Url::parse(&issuer).map_err(|e| ConfigError::Invalid {
+            setting: Key::JwtIssuer.env(),
+            reason: format!("{issuer:?} is not a URL ({e})"),
+        })?;
+        let jwks_url = self
+            .jwt_jwks_url
+            .as_deref()
+            .map(|raw| {
+                Url::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
+                    setting: Key::JwtJwksUrl.env(),
+                    reason: format!("{raw:?} is not a URL ({e})"),
+                })
+            })
+            .transpose()?;
+        let scopes = self
+            .jwt_scopes
+            .as_ref()
+            .map(|l| {
+                l.items()
+                    .iter()
+                    .flat_map(|i| i.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let resource = format!("{}/mcp", public_url.as_str().trim_end_matches('/'));
+        Ok(JwtConfig {
+            issuer,
+            audience: self
+                .jwt_audience
+                .clone()
+                .filter(|a| !a.trim().is_empty())
+                .unwrap_or(resource),
+            jwks_url,
+            scopes,
+            insecure_loopback: self.oauth_insecure_loopback()?.unwrap_or(false),
+            public_url,
+        })
+    }
+
     /// `NETSUITE_MCP_AUTH`, or inferred: `bearer` when a token is configured, else none.
     pub fn mcp_auth_mode(&self) -> Result<McpAuthMode, ConfigError> {
         Ok(

@@ -176,6 +176,22 @@ settings! {
             Err(format!("must be from 60 to 86400 seconds (got {n})"))
         },
     }
+    /// `jwt`: the identity provider's issuer (`iss`), e.g. `https://login.example.com/realms/acme`.
+    JwtIssuer => jwt_issuer: String { env: "NETSUITE_MCP_JWT_ISSUER", default: "required for jwt", }
+    /// `jwt`: the audience tokens must name (`aud`).
+    JwtAudience => jwt_audience: String {
+        env: "NETSUITE_MCP_JWT_AUDIENCE", default: "the resource URL, <public url>/mcp",
+    }
+    /// `jwt`: where the identity provider publishes its signing keys.
+    JwtJwksUrl => jwt_jwks_url: String {
+        env: "NETSUITE_MCP_JWT_JWKS_URL", default: "from the issuer's metadata",
+    }
+    /// `jwt`: scopes every token must carry (comma- or space-separated).
+    JwtScopes => jwt_scopes: ListSetting { env: "NETSUITE_MCP_JWT_SCOPES", default: "none", }
+    /// Let JWKS (and client metadata) be fetched over plain http from loopback: development and tests only.
+    OauthInsecureLoopback => oauth_insecure_loopback: bool {
+        env: "NETSUITE_MCP_OAUTH_INSECURE_LOOPBACK", default: "false",
+    }
     /// Directory where the authorization server keeps its state, encrypted (sign-ins survive a restart).
     StateDir => state_dir: PathBuf {
         env: "NETSUITE_MCP_STATE_DIR", default: "the user's config dir + netsuite-mcp/state, when a key is set",

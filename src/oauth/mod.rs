@@ -10,6 +10,7 @@
 //! [`McpAuthenticator`] that checks tokens on `/mcp`.
 
 mod authorize;
+pub mod jwt;
 mod metadata;
 mod persist;
 mod state;
