@@ -112,6 +112,8 @@ pub struct OAuthServerConfig {
     pub netsuite: LoginSetup,
     /// Where and with which secret the state is kept; `None`: in memory only.
     pub state: Option<StateConfig>,
+    /// Fetch client metadata documents over http from loopback too (tests).
+    pub insecure_loopback: bool,
 }
 
 /// The authorization server's stored state: a directory (`None`: the default one) and the secret its
@@ -302,6 +304,7 @@ impl Settings {
             access_ttl,
             netsuite: self.login_setup(None)?,
             state: self.state_config()?,
+            insecure_loopback: self.oauth_insecure_loopback()?.unwrap_or(false),
         })
     }
 

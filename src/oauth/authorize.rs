@@ -91,13 +91,15 @@ pub(super) async fn authorize(
         Err(e) => return error_page(StatusCode::BAD_REQUEST, e),
     };
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let Some((client_id, client)) =
-        get("client_id").and_then(|id| server.state.client(id).map(|c| (id, c)))
-    else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "Unknown client: the MCP client must register first (its registration may have been lost when the server restarted; reconnect it).",
-        );
+    let Some(client_id) = get("client_id") else {
+        return error_page(StatusCode::BAD_REQUEST, "The request names no client_id.");
+    };
+    let client = match server.client(client_id).await {
+        Ok(c) => c,
+        Err(why) => {
+            tracing::info!(client_id, reason = %why, "refused an authorization request");
+            return error_page(StatusCode::BAD_REQUEST, &format!("Sign-in refused: {why}."));
+        }
     };
     // Exact match against the registered URIs (a single registered URI may be left out).
     let redirect_uri = match get("redirect_uri") {

@@ -10,6 +10,7 @@
 //! [`McpAuthenticator`] that checks tokens on `/mcp`.
 
 mod authorize;
+mod cimd;
 pub mod jwt;
 mod metadata;
 mod persist;
@@ -54,6 +55,7 @@ pub struct AuthorizationServer {
     state: state::State,
     base: NetSuiteClient,
     vault: Option<persist::Vault>,
+    documents: cimd::ClientDocuments,
     me: Weak<AuthorizationServer>,
 }
 
@@ -75,7 +77,9 @@ impl AuthorizationServer {
             Some(v) => v.load()?,
             None => None,
         };
+        let documents = cimd::ClientDocuments::new(config.insecure_loopback);
         let server = Arc::new_cyclic(|me| AuthorizationServer {
+            documents,
             config,
             state: state::State::default(),
             base,
@@ -96,6 +100,23 @@ impl AuthorizationServer {
             tracing::info!(grants, path = ?path, "restored the OAuth state");
         }
         Ok(server)
+    }
+
+    /// The client `client_id` names: a registered one, or the one its metadata document describes.
+    async fn client(&self, client_id: &str) -> Result<state::Client, String> {
+        if let Some(client) = self.state.client(client_id) {
+            return Ok(client);
+        }
+        if !cimd::is_document_id(client_id) {
+            return Err(
+                "unknown client: the MCP client must register first (a registration is lost when the server \
+                 restarts without NETSUITE_MCP_STATE_KEY; reconnect it)"
+                    .into(),
+            );
+        }
+        self.documents
+            .resolve(client_id, &self.config.redirect_origins)
+            .await
     }
 
     /// A person's NetSuite session from their tokens: a grant without client and subject yet.

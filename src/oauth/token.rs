@@ -62,12 +62,8 @@ pub(super) async fn token(
             "client_id is required",
         );
     };
-    if server.state.client(client_id).is_none() {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client; register again",
-        );
+    if let Err(why) = server.client(client_id).await {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &why);
     }
     if let Some(resource) = get("resource")
         && resource.trim_end_matches('/') != server.resource()
