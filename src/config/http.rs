@@ -29,9 +29,24 @@ impl HttpConfig {
     /// Reads and checks the HTTP settings.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
         let items = |list: &Option<ListSetting>| list.as_ref().map(ListSetting::items);
+        let mut allowed_hosts = items(&settings.allowed_hosts).unwrap_or_default();
+        // The public URL's host is where clients reach this server: it needs no second mention.
+        if settings.public_url.is_some() {
+            let host = match settings.public_base_url()?.host() {
+                Some(url::Host::Domain(d)) => Some(d.to_owned()),
+                Some(url::Host::Ipv4(ip)) => Some(ip.to_string()),
+                // IPv6 literals go in NETSUITE_MCP_ALLOWED_HOSTS by hand.
+                _ => None,
+            };
+            if let Some(host) = host
+                && !allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
+            {
+                allowed_hosts.push(host);
+            }
+        }
         Ok(Self {
             bearer: settings.http_bearer()?,
-            allowed_hosts: items(&settings.allowed_hosts).unwrap_or_default(),
+            allowed_hosts,
             allowed_origins: items(&settings.allowed_origins).unwrap_or_default(),
             request_timeout: settings.http_request_timeout()?.map(Duration::from_secs),
             max_body_bytes: settings.http_max_body_bytes()?,
