@@ -151,6 +151,28 @@ mod tests {
     }
 
     #[test]
+    fn the_public_urls_host_is_allowed_once() {
+        let c = HttpConfig::from_settings(
+            &Settings::from_env(env(&[
+                ("NETSUITE_MCP_PUBLIC_URL", "https://mcp.example.com"),
+                ("NETSUITE_MCP_ALLOWED_HOSTS", "other.example.com"),
+            ]))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.allowed_hosts, ["other.example.com", "mcp.example.com"]);
+        let c = HttpConfig::from_settings(
+            &Settings::from_env(env(&[
+                ("NETSUITE_MCP_PUBLIC_URL", "https://MCP.example.com"),
+                ("NETSUITE_MCP_ALLOWED_HOSTS", "mcp.example.com"),
+            ]))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.allowed_hosts, ["mcp.example.com"]);
+    }
+
+    #[test]
     fn debug_output_redacts_secrets() {
         let mut s = Settings {
             private_key: Some(SecretString::from(
