@@ -1,0 +1,184 @@
+//! Helpers for the OAuth tests: the real `serve --http` in oauth mode in front of a sandbox, a client that
+//! registers and signs a person in (playing their browser), and rmcp's HTTP client with the access token.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use base64::Engine;
+use netsuite_sandbox::DEFAULT_PUBLIC_CLIENT_ID;
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde_json::{Value, json};
+
+use super::common::{self, ACCOUNT, TestAccount};
+
+pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `serve --http` in oauth mode in front of `account`'s sandbox.
+pub struct Server {
+    pub child: tokio::process::Child,
+    pub base: String,
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+pub async fn serve(account: &TestAccount) -> Server {
+    serve_with(account, free_port(), &[]).await
+}
+
+pub fn serve_command(
+    account: &TestAccount,
+    port: u16,
+    env: &[(&str, String)],
+) -> tokio::process::Command {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = tokio::process::Command::new(common::bin());
+    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .current_dir(common::neutral_dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "debug")
+        .env("NETSUITE_MCP_AUTH", "oauth")
+        .env("NETSUITE_MCP_PUBLIC_URL", &base)
+        .env("NETSUITE_ACCOUNT_ID", ACCOUNT)
+        .env("NETSUITE_CLIENT_ID", DEFAULT_PUBLIC_CLIENT_ID)
+        .env("NETSUITE_BASE_URL", account.sandbox.base_url())
+        .env("NETSUITE_APP_BASE_URL", account.sandbox.base_url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+pub async fn serve_with(account: &TestAccount, port: u16, env: &[(&str, String)]) -> Server {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = serve_command(account, port, env).spawn().unwrap();
+    let (_, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+    Server {
+        child,
+        base,
+        stderr,
+    }
+}
+
+pub fn s256(verifier: &str) -> String {
+    use aws_lc_rs::digest::{SHA256, digest};
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()))
+}
+
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub fn query(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Registers a client, signs a person in (scope `scope`) and returns (client id, token response).
+pub async fn sign_in(server: &Server, scope: Option<&str>) -> (String, Value) {
+    let http = no_redirects();
+    let reg: Value = http
+        .post(format!("{}/register", server.base))
+        .json(&json!({"redirect_uris": [REDIRECT], "client_name": "test client"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let verifier = "v".repeat(43);
+    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("code_challenge", &s256(&verifier))
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", "client-state-1")
+        .append_pair("resource", &format!("{}/mcp", server.base));
+    if let Some(scope) = scope {
+        authorize.query_pairs_mut().append_pair("scope", scope);
+    }
+    // The browser: our /authorize → NetSuite's authorize page → our callback → the client's redirect URI.
+    let to_netsuite = location(&http.get(authorize).send().await.unwrap());
+    let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
+    assert!(
+        to_callback.starts_with(&format!("{}/oauth/netsuite/callback", server.base)),
+        "{to_callback}"
+    );
+    let to_client = location(&http.get(&to_callback).send().await.unwrap());
+    assert!(to_client.starts_with(REDIRECT), "{to_client}");
+    assert_eq!(
+        query(&to_client, "state").as_deref(),
+        Some("client-state-1")
+    );
+    assert_eq!(query(&to_client, "iss"), Some(format!("{}/", server.base)));
+    let code = query(&to_client, "code").expect("a code");
+    let tokens: Value = http
+        .post(format!("{}/token", server.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", &verifier),
+            ("client_id", &client_id),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    (client_id, tokens)
+}
+
+pub async fn mcp(
+    server: &Server,
+    token: &str,
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", server.base))
+        .auth_header(token.to_owned());
+    ().serve(StreamableHttpClientTransport::from_config(config))
+        .await
+        .unwrap()
+}
+
+pub async fn call(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    name: &str,
+    args: Value,
+) -> rmcp::model::CallToolResult {
+    client
+        .call_tool(
+            CallToolRequestParams::new(name.to_owned())
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap()
+}
