@@ -354,6 +354,10 @@ impl State {
         }
         entry.spent = true;
         let out = (entry.grant, entry.scopes);
+        // Only the token spent last is kept to recognise a replay (the likely one: a duplicate or a stolen copy
+        // of the latest); older spent tokens are dropped, so a long sign-in does not grow without bound.
+        m.refresh
+            .retain(|k, r| !(r.grant == out.0 && r.spent && *k != key));
         if !m.grants.contains_key(&out.0) {
             return Err("the sign-in has ended; sign in again");
         }
@@ -510,6 +514,58 @@ mod tests {
         let both = Scopes { write: true };
         assert_eq!(both.narrow(read), Some(read));
         assert_eq!(read.narrow(both), None);
+    }
+
+    #[test]
+    fn a_replayed_refresh_token_ends_the_grant_and_old_spent_ones_are_not_kept() {
+        let state = State::default();
+        let both = Scopes { write: true };
+        state.issue(1, "c", both, "a1", "r1", Duration::from_secs(60));
+        let mut m = state.lock();
+        m.grants.insert(1, placeholder_grant());
+        drop(m);
+        assert_eq!(state.spend_refresh("r1", "c"), Ok((1, both)));
+        state.issue(1, "c", both, "a2", "r2", Duration::from_secs(60));
+        assert!(state.spend_refresh("r2", "other-client").is_err());
+        assert_eq!(state.spend_refresh("r2", "c"), Ok((1, both)));
+        state.issue(1, "c", both, "a3", "r3", Duration::from_secs(60));
+        // r1 is gone (only the last spent token is kept); r2, the last spent, is a replay that ends the grant.
+        assert_eq!(state.lock().refresh.len(), 2);
+        assert!(state.spend_refresh("r2", "c").is_err());
+        assert!(state.grant(1).is_none());
+        assert!(state.access("a3").is_none());
+        assert!(state.spend_refresh("r3", "c").is_err());
+    }
+
+    fn placeholder_grant() -> Grant {
+        let endpoints = crate::account::Endpoints::new(
+            &crate::account::AccountId::parse("1").unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
+        let netsuite = NetSuiteClient::with_auth(
+            reqwest::Client::new(),
+            crate::auth::RequestAuth::Unauthenticated,
+            endpoints,
+            crate::netsuite::ClientOptions::default(),
+        );
+        Grant {
+            client_id: "c".into(),
+            subject: "s".into(),
+            netsuite,
+            login: GrantLogin::new(StoredLogin {
+                account_id: "1".into(),
+                client_id: "n".into(),
+                refresh_token: SecretString::from("x".to_owned()),
+                access_token: None,
+                access_expires_at: None,
+                entity: None,
+                role: None,
+                company: None,
+                signed_in_at: 0,
+            }),
+        }
     }
 
     #[test]
