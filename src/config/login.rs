@@ -131,11 +131,7 @@ impl Settings {
             return Err(ConfigError::Missing(missing));
         }
         let account = AccountId::parse(account_id.as_deref().unwrap_or_default())?;
-        let endpoints = Endpoints::new(
-            &account,
-            self.base_url.as_deref(),
-            self.restlet_base_url.as_deref(),
-        )?;
+        let endpoints = self.endpoints(&account)?;
         let authorize_url = account.authorize_url(self.app_base_url.as_deref())?;
         let raw = self
             .redirect_uri

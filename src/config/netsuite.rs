@@ -150,11 +150,7 @@ impl Settings {
             return Err(ConfigError::Missing(missing));
         }
         let account = AccountId::parse(account_id.as_deref().unwrap_or_default())?;
-        let endpoints = Endpoints::new(
-            &account,
-            self.base_url.as_deref(),
-            self.restlet_base_url.as_deref(),
-        )?;
+        let endpoints = self.endpoints(&account)?;
         let auth = match mode {
             Some(AuthMode::Tba) => NetSuiteAuth::Tba(self.tba_credentials(&account)?),
             Some(AuthMode::Login) => NetSuiteAuth::Login(self.login_auth(login_fallback)?),
@@ -177,11 +173,7 @@ impl Settings {
     /// The account, endpoints and tuning without credentials of the server's own: the base of the people who
     /// sign in through the authorization server.
     pub fn netsuite_delegated(&self, account: AccountId) -> Result<NetSuiteConfig, ConfigError> {
-        let endpoints = Endpoints::new(
-            &account,
-            self.base_url.as_deref(),
-            self.restlet_base_url.as_deref(),
-        )?;
+        let endpoints = self.endpoints(&account)?;
         Ok(NetSuiteConfig {
             account,
             auth: NetSuiteAuth::Delegated,
@@ -193,6 +185,15 @@ impl Settings {
             max_concurrency: self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY),
             tuning: self.tuning()?,
         })
+    }
+
+    /// The REST and RESTlet hosts of `account`, or their overrides.
+    pub(super) fn endpoints(&self, account: &AccountId) -> Result<Endpoints, ConfigError> {
+        Ok(Endpoints::new(
+            account,
+            self.base_url.as_deref(),
+            self.restlet_base_url.as_deref(),
+        )?)
     }
 
     fn m2m(&self) -> Result<M2mConfig, ConfigError> {

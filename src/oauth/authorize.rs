@@ -71,10 +71,15 @@ fn back_to_client(
         }
         q.append_pair("iss", &server.config.issuer());
     }
+    found(url.to_string())
+}
+
+/// A 302 to `location`, never cached (it may carry a code).
+fn found(location: String) -> Response {
     (
         StatusCode::FOUND,
         [
-            (header::LOCATION, url.to_string()),
+            (header::LOCATION, location),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
     )
@@ -174,14 +179,7 @@ pub(super) async fn authorize(
     if let Err(e) = server.state.add_pending(netsuite_state, pending) {
         return error_page(StatusCode::SERVICE_UNAVAILABLE, &e);
     }
-    (
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, to_netsuite.to_string()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
+    found(to_netsuite.to_string())
 }
 
 /// `GET /oauth/netsuite/callback`: NetSuite's answer for a pending sign-in.
