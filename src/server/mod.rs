@@ -303,7 +303,16 @@ fn tool_hint(api: &ApiError) -> String {
             );
         }
         ErrorClass::NotFound => {
-            "list_records or run_suiteql find ids, list_record_types names the record types"
+            "list_records or run_suiteql find ids, list_record_types names the record types, \
+             list_saved_searches and list_datasets name the saved searches and datasets"
+        }
+        ErrorClass::ScriptletMissing => {
+            return format!(
+                "{}; for saved searches, {} must name the deployment of suitescript/netsuite_mcp_search.js \
+                 (docs/analytics.md), released to this role",
+                api.hint(),
+                Key::SearchRestlet.env()
+            );
         }
         ErrorClass::InvalidParameter | ErrorClass::InvalidContent => {
             "describe_record_type shows a record type's fields and their types"
