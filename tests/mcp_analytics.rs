@@ -357,3 +357,39 @@ async fn a_result_over_the_budget_is_cut_and_continues_from_next_offset() {
     assert!(serde_json::to_string(&r).unwrap().len() <= 2000);
     mcp.close().await;
 }
+
+/// `serve --sandbox` builds its settings with `start_with_generated_credentials`: they reach saved searches by
+/// the REST route and, with it switched off, by the RESTlet they name, with the same rows.
+#[cfg(feature = "sandbox")]
+#[tokio::test]
+async fn the_settings_of_serve_sandbox_reach_saved_searches_by_either_route() {
+    use netsuite_mcp::netsuite::SearchRoute;
+    let local = netsuite_mcp::sandbox::start_with_generated_credentials(0)
+        .await
+        .unwrap();
+    let client = common::client_for(local.settings.clone());
+    assert_eq!(
+        client.saved_search_route().await.unwrap(),
+        SearchRoute::Rest
+    );
+    let restlet = client
+        .search_restlet()
+        .cloned()
+        .expect("serve --sandbox configures the search RESTlet");
+    let via_rest = client
+        .run_saved_search(None, "customsearch_open_invoices", 0, 1000)
+        .await
+        .unwrap();
+    local.handle.store().set_rest_saved_searches(false);
+    let fresh = common::client_for(local.settings.clone());
+    assert_eq!(
+        fresh.saved_search_route().await.unwrap(),
+        SearchRoute::Restlet
+    );
+    let via_restlet = fresh
+        .run_saved_search(Some(&restlet), "customsearch_open_invoices", 0, 1000)
+        .await
+        .unwrap();
+    assert!(via_rest.rows.len() > 10);
+    assert_eq!(via_rest, via_restlet);
+}

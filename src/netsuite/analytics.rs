@@ -360,8 +360,15 @@ impl NetSuiteClient {
             .is_some()
         {
             let raw = response.body.to_string();
+            // A caught error arrives with 200; it is reported with the 400 NetSuite gives the same error uncaught,
+            // so that it reads as the refusal it is ("HTTP 200" would puzzle) and is classed by its code.
+            let status = if response.status < 300 {
+                400
+            } else {
+                response.status
+            };
             return Err(NetSuiteError::Api(ApiError::from_body(
-                response.status,
+                status,
                 raw.as_bytes(),
             )));
         }
