@@ -10,12 +10,16 @@ use serde_json::json;
 
 use mcp_support::spawn;
 
-const READ_TOOLS: [&str; 5] = [
+const READ_TOOLS: [&str; 9] = [
     "run_suiteql",
     "get_record",
     "list_records",
     "list_record_types",
     "describe_record_type",
+    "list_saved_searches",
+    "run_saved_search",
+    "list_datasets",
+    "run_dataset",
 ];
 
 #[tokio::test]
@@ -54,7 +58,11 @@ async fn defaults_list_reads_and_writes_but_not_delete_or_restlets() {
             "update_record",
             "upsert_record",
             "list_record_types",
-            "describe_record_type"
+            "describe_record_type",
+            "list_saved_searches",
+            "run_saved_search",
+            "list_datasets",
+            "run_dataset"
         ]
     );
     for t in &tools {
