@@ -268,7 +268,7 @@ async fn tools_list_prints_the_effective_catalog() {
     .await;
     let tools: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 9);
+    assert_eq!(names.len(), 13);
     assert!(!names.contains(&"run_suiteql") && names.contains(&"delete_record"));
     let restlet = tools.iter().find(|t| t["name"] == "call_restlet").unwrap();
     assert_eq!(restlet["toolset"], "restlets");
