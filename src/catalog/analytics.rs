@@ -167,7 +167,7 @@ async fn route(ctx: &ToolContext) -> Result<(SearchRoute, Option<SearchRestlet>)
             Some(r) => Ok((SearchRoute::Restlet, Some(r.clone()))),
             None => Err(ToolError::Refused(format!(
                 "this NetSuite account has no REST saved-search endpoint, and no saved-search RESTlet is \
-                 configured. An administrator deploys suitescript/netsuite_mcp_search.js (docs/analytics.md) and \
+                 configured. An administrator deploys netsuite_mcp_search.js from suitescript/ (docs/analytics.md) and \
                  sets {}=<script>,<deploy>; until then run_suiteql answers the same questions.",
                 Key::SearchRestlet.env()
             ))),

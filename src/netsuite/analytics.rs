@@ -1,7 +1,7 @@
 //! Saved searches and SuiteAnalytics datasets (netsuite-api.md §11.1–11.2).
 //!
 //! Saved searches come two ways: NetSuite's REST saved-search endpoints where the account has them, else our
-//! SuiteScript 2.1 RESTlet (`suitescript/netsuite_mcp_search.js`, whose request/response contract is ours and
+//! SuiteScript 2.1 RESTlet (`suitescript/src/FileCabinet/SuiteScripts/netsuite-mcp/netsuite_mcp_search.js`, whose request/response contract is ours and
 //! is documented in docs/analytics.md). Which one serves is probed once per process ([`NetSuiteClient::saved_search_route`]).
 //! Datasets have one route, REST.
 
@@ -376,7 +376,7 @@ impl NetSuiteClient {
             return Err(NetSuiteError::BadResponse {
                 status: response.status,
                 reason: "the saved-search RESTlet did not answer with a JSON object; is the deployment our \
-                         script (suitescript/netsuite_mcp_search.js)?"
+                         script (netsuite_mcp_search.js from suitescript/)?"
                     .into(),
             });
         }

@@ -309,7 +309,7 @@ fn tool_hint(api: &ApiError) -> String {
         }
         ErrorClass::ScriptletMissing => {
             return format!(
-                "{}; for saved searches, {} must name the deployment of suitescript/netsuite_mcp_search.js \
+                "{}; for saved searches, {} must name the deployment of netsuite_mcp_search.js from suitescript/ \
                  (docs/analytics.md), released to this role",
                 api.hint(),
                 Key::SearchRestlet.env()
