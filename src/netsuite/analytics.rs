@@ -1,9 +1,9 @@
 //! Saved searches and SuiteAnalytics datasets (netsuite-api.md §11.1–11.2).
 //!
 //! Saved searches come two ways: NetSuite's REST saved-search endpoints where the account has them, else our
-//! SuiteScript 2.1 RESTlet (`suitescript/src/FileCabinet/SuiteScripts/netsuite-mcp/netsuite_mcp_search.js`, whose request/response contract is ours and
-//! is documented in docs/analytics.md). Which one serves is probed once per process ([`NetSuiteClient::saved_search_route`]).
-//! Datasets have one route, REST.
+//! SuiteScript 2.1 RESTlet (`suitescript/src/FileCabinet/SuiteScripts/netsuite-mcp/netsuite_mcp_search.js`), whose
+//! request/response contract is ours and documented in docs/analytics.md. Which one serves is probed once per
+//! process ([`NetSuiteClient::saved_search_route`]). Datasets have one route, REST.
 
 use std::sync::atomic::Ordering;
 
