@@ -14,6 +14,10 @@ use crate::config::Settings;
 /// The demo account id (NetSuite's docs use `demo123` as their example account).
 pub const DEMO_ACCOUNT: &str = "DEMO123";
 
+/// The sandbox's deployment of our saved-search RESTlet (`suitescript/`), as `NETSUITE_MCP_SEARCH_RESTLET`.
+pub const SANDBOX_SEARCH_RESTLET: &str =
+    "customscript_netsuite_mcp_search,customdeploy_netsuite_mcp_search";
+
 /// A running local sandbox and what a client needs to reach it.
 pub struct LocalSandbox {
     pub handle: SandboxHandle,
@@ -72,6 +76,8 @@ pub async fn start_with_generated_credentials(
         certificate_id: Some(certificate_id.clone()),
         private_key: Some(private_key_pem.clone()),
         base_url: Some(handle.base_url()),
+        // The sandbox serves REST saved searches, and our RESTlet for when that route is switched off.
+        search_restlet: Some(SANDBOX_SEARCH_RESTLET.into()),
         ..Settings::default()
     };
     Ok(LocalSandbox {

@@ -100,6 +100,14 @@ fn annotations_are_the_ones_design_md_prescribes() {
             "metadata",
             [true, false, true, true],
         ),
+        (
+            "list_saved_searches",
+            "analytics",
+            [true, false, true, true],
+        ),
+        ("run_saved_search", "analytics", [true, false, true, true]),
+        ("list_datasets", "analytics", [true, false, true, true]),
+        ("run_dataset", "analytics", [true, false, true, true]),
         ("call_restlet", "restlets", [false, true, false, true]),
     ];
     let actual: Vec<&str> = catalog.iter().map(|t| t.name()).collect();

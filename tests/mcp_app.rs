@@ -80,6 +80,10 @@ async fn with_the_extension_table_tools_point_at_the_app_and_the_page_reads_with
         ui_uri(tool).map(str::to_owned)
     };
     assert_eq!(uri_of("run_suiteql").as_deref(), Some(URI));
+    // Saved searches and datasets return the same table; their listings do not.
+    assert_eq!(uri_of("run_saved_search").as_deref(), Some(URI));
+    assert_eq!(uri_of("run_dataset").as_deref(), Some(URI));
+    assert_eq!(uri_of("list_saved_searches"), None);
     // A SuiteQL custom tool returns the same table; a RESTlet tool and record tools do not.
     assert_eq!(uri_of("top_customers_by_revenue").as_deref(), Some(URI));
     assert_eq!(uri_of("restlet_customers"), None);

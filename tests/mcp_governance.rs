@@ -10,12 +10,16 @@ use serde_json::json;
 
 use mcp_support::spawn;
 
-const READ_TOOLS: [&str; 5] = [
+const READ_TOOLS: [&str; 9] = [
     "run_suiteql",
     "get_record",
     "list_records",
     "list_record_types",
     "describe_record_type",
+    "list_saved_searches",
+    "run_saved_search",
+    "list_datasets",
+    "run_dataset",
 ];
 
 #[tokio::test]
@@ -54,7 +58,11 @@ async fn defaults_list_reads_and_writes_but_not_delete_or_restlets() {
             "update_record",
             "upsert_record",
             "list_record_types",
-            "describe_record_type"
+            "describe_record_type",
+            "list_saved_searches",
+            "run_saved_search",
+            "list_datasets",
+            "run_dataset"
         ]
     );
     for t in &tools {
@@ -260,7 +268,7 @@ async fn tools_list_prints_the_effective_catalog() {
     .await;
     let tools: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 9);
+    assert_eq!(names.len(), 13);
     assert!(!names.contains(&"run_suiteql") && names.contains(&"delete_record"));
     let restlet = tools.iter().find(|t| t["name"] == "call_restlet").unwrap();
     assert_eq!(restlet["toolset"], "restlets");

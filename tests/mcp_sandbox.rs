@@ -33,3 +33,19 @@ async fn serve_sandbox_needs_no_account_and_keeps_tool_settings() {
     );
     mcp.close().await;
 }
+
+#[tokio::test]
+async fn serve_sandbox_runs_the_open_invoices_saved_search_with_no_set_up() {
+    let mcp = mcp_support::spawn_with_env(&["--sandbox"], &[]).await;
+    let found = mcp
+        .ok("list_saved_searches", json!({"filter": "open invoices"}))
+        .await;
+    let id = found["searches"][0]["id"].as_str().unwrap().to_owned();
+    let r = mcp
+        .ok("run_saved_search", json!({"search_id": id, "limit": 10}))
+        .await;
+    assert_eq!(r["columns"][0], "Customer");
+    assert_eq!(r["row_count"], 10);
+    assert!(r["total_results"].as_u64().unwrap() > 10);
+    mcp.close().await;
+}

@@ -240,7 +240,11 @@ mod tests {
                 "update_record",
                 "upsert_record",
                 "list_record_types",
-                "describe_record_type"
+                "describe_record_type",
+                "list_saved_searches",
+                "run_saved_search",
+                "list_datasets",
+                "run_dataset"
             ]
         );
     }
@@ -259,7 +263,11 @@ mod tests {
                 "get_record",
                 "list_records",
                 "list_record_types",
-                "describe_record_type"
+                "describe_record_type",
+                "list_saved_searches",
+                "run_saved_search",
+                "list_datasets",
+                "run_dataset"
             ]
         );
     }

@@ -2,6 +2,7 @@
 //! handler. Built-in tools live in one file per family; more tools can be registered at run time
 //! ([`Catalog::register`]). Which tools a server shows and runs is decided by [`governance`].
 
+pub mod analytics;
 pub mod args;
 pub mod budget;
 pub mod custom;
@@ -42,6 +43,11 @@ pub const TOOLSETS: &[(&str, bool, &str)] = &[
     ),
     ("records_delete", false, "delete_record"),
     ("metadata", true, "list_record_types, describe_record_type"),
+    (
+        "analytics",
+        true,
+        "list_saved_searches, run_saved_search, list_datasets, run_dataset",
+    ),
     ("restlets", false, "call_restlet"),
     (
         "custom",
@@ -254,6 +260,10 @@ impl Catalog {
             records_write::delete_record(),
             metadata::list_record_types(),
             metadata::describe_record_type(),
+            analytics::list_saved_searches(),
+            analytics::run_saved_search(),
+            analytics::list_datasets(),
+            analytics::run_dataset(),
             restlets::call_restlet(),
         ] {
             // Built-in names are distinct constants.

@@ -15,7 +15,7 @@ use crate::config::{
     ServerConfig, Settings, StoreConfig,
 };
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
-use crate::netsuite::{ClientOptions, NetSuiteClient};
+use crate::netsuite::{ClientOptions, NetSuiteClient, SearchRestlet};
 use crate::oauth::AuthorizationServer;
 use crate::server::NetSuiteServer;
 use crate::server::builder::PreparedServer;
@@ -73,10 +73,20 @@ pub fn netsuite_client(
     if let Some(d) = tuning.retry_max_delay {
         retry.max_delay = d;
     }
+    let search_restlet = match config.search_restlet.as_deref() {
+        Some(raw) => Some(
+            SearchRestlet::parse(raw).map_err(|reason| ConfigError::Invalid {
+                setting: Key::SearchRestlet.env(),
+                reason,
+            })?,
+        ),
+        None => options.search_restlet,
+    };
     let options = ClientOptions {
         max_concurrency: config.max_concurrency,
         content_language: config.content_language,
         retry,
+        search_restlet,
     };
     Ok(NetSuiteClient::with_auth(
         http,

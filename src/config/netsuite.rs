@@ -25,6 +25,8 @@ pub struct NetSuiteConfig {
     pub endpoints: Endpoints,
     pub content_language: Option<String>,
     pub max_concurrency: usize,
+    /// `NETSUITE_MCP_SEARCH_RESTLET` as written (`<script>,<deploy>`, already checked).
+    pub search_restlet: Option<String>,
     /// Overrides of the request timeout and the retry policy; `None` keeps what the caller asked for.
     pub tuning: ClientTuning,
 }
@@ -166,6 +168,7 @@ impl Settings {
                 .clone()
                 .filter(|s| !s.trim().is_empty()),
             max_concurrency,
+            search_restlet: self.search_restlet()?,
             tuning: self.tuning()?,
         })
     }
@@ -184,6 +187,7 @@ impl Settings {
                 .filter(|s| !s.trim().is_empty()),
             max_concurrency: self.max_concurrency()?.unwrap_or(DEFAULT_MAX_CONCURRENCY),
             tuning: self.tuning()?,
+            search_restlet: self.search_restlet()?,
         })
     }
 

@@ -89,6 +89,21 @@ settings! {
     RestletBaseUrl => restlet_base_url: String {
         env: "NETSUITE_RESTLET_BASE_URL", default: "derived from the account",
     }
+    /// Our saved-search RESTlet as `<script>,<deploy>` (suitescript/, docs/analytics.md), used where the account has
+    /// no REST saved-search endpoint.
+    SearchRestlet => search_restlet: String {
+        env: "NETSUITE_MCP_SEARCH_RESTLET", default: "unset: REST saved searches only",
+        check: |v: &String| {
+            let id = |p: &str| !p.is_empty() && p.len() <= 64
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            match v.split_once(',') {
+                Some((s, d)) if id(s.trim()) && id(d.trim()) => Ok(()),
+                _ => Err(format!(
+                    "{v:?} is not <script>,<deploy>, e.g. customscript_netsuite_mcp_search,customdeploy_netsuite_mcp_search"
+                )),
+            }
+        },
+    }
     /// `Content-Language` sent on writes (non-English accounts).
     ContentLanguage => content_language: String { env: "NETSUITE_CONTENT_LANGUAGE", default: "unset", }
     /// In-flight NetSuite requests allowed from this process.

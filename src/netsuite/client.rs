@@ -65,6 +65,9 @@ pub struct ClientOptions {
     /// `Content-Language` sent on writes (non-English accounts).
     pub content_language: Option<String>,
     pub retry: RetryPolicy,
+    /// Our saved-search RESTlet's deployment (`NETSUITE_MCP_SEARCH_RESTLET`), for accounts without NetSuite's
+    /// REST saved-search endpoints.
+    pub search_restlet: Option<super::analytics::SearchRestlet>,
 }
 
 impl Default for ClientOptions {
@@ -73,6 +76,7 @@ impl Default for ClientOptions {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             content_language: None,
             retry: RetryPolicy::default(),
+            search_restlet: None,
         }
     }
 }
@@ -205,7 +209,9 @@ pub struct NetSuiteClient {
     auth: RequestAuth,
     endpoints: Endpoints,
     limiter: Arc<Semaphore>,
-    options: ClientOptions,
+    pub(super) options: ClientOptions,
+    /// The saved-search route once probed (see `analytics`), shared by all clones.
+    pub(super) search_route: Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// The reqwest client every part of the program shares: rustls, timeouts, no redirects (a redirect could
@@ -253,6 +259,7 @@ impl NetSuiteClient {
     ) -> Self {
         Self {
             limiter: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
+            search_route: Arc::default(),
             http,
             auth,
             endpoints,

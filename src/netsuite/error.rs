@@ -125,7 +125,7 @@ impl ApiError {
             }
             (403, _) | (_, Some("INSUFFICIENT_PERMISSION")) => ErrorClass::Forbidden,
             (_, Some("USER_ERROR")) => ErrorClass::UserError,
-            (_, Some("NONEXISTENT_ID")) | (404, _) => ErrorClass::NotFound,
+            (_, Some("NONEXISTENT_ID" | "INVALID_SEARCH")) | (404, _) => ErrorClass::NotFound,
             (_, Some("INVALID_PARAMETER")) => ErrorClass::InvalidParameter,
             (_, Some("INVALID_CONTENT")) => ErrorClass::InvalidContent,
             (_, Some("SSS_INVALID_SCRIPTLET_ID")) => ErrorClass::ScriptletMissing,

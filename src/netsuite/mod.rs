@@ -1,5 +1,6 @@
 //! The NetSuite REST client: requests, errors, and typed calls. Knows nothing about MCP.
 
+pub mod analytics;
 pub mod client;
 pub mod error;
 pub mod metadata;
@@ -8,6 +9,7 @@ pub mod records;
 pub mod restlet;
 pub mod suiteql;
 
+pub use analytics::{DatasetInfo, Listing, SavedSearchInfo, SearchRestlet, SearchRoute};
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
 pub use error::{ApiError, ErrorClass, ErrorDetail, NetSuiteError};
 pub use metadata::FieldInfo;

@@ -45,9 +45,10 @@ commonest cause of INVALID_PARAMETER errors.
 2. To search, join, aggregate or report, use run_suiteql. SuiteQL is Oracle-style SQL: use FETCH FIRST n ROWS ONLY \
 (or the limit argument), never LIMIT; strings in single quotes; booleans are 'T'/'F'; transactions are in the \
 `transaction` table (type 'CustInvc', 'SalesOrd', 'VendBill', ...) with lines in `transactionline`. Values come back \
-as strings.
+as strings. When the user names a saved search or dataset, or asks for a report their team already keeps in one, \
+run_saved_search and run_dataset give the numbers they know (list_saved_searches and list_datasets find them).
 3. To read one record completely (with sublists), use get_record; to list ids with a simple filter, list_records.
-4. Paging: run_suiteql and list_records return at most `limit` rows from `offset`. When has_more is true, call again \
+4. Paging: run_suiteql, list_records and the saved-search and dataset tools return at most `limit` rows from `offset`. When has_more is true, call again \
 with offset = next_offset. Results are also cut to a size budget: then truncated is true and next_offset tells where \
 to continue. Prefer selecting only the columns you need.
 5. Writes (create_record, update_record, upsert_record, delete_record, call_restlet) change the user's live business \
@@ -343,7 +344,16 @@ fn tool_hint(api: &ApiError) -> String {
             );
         }
         ErrorClass::NotFound => {
-            "list_records or run_suiteql find ids, list_record_types names the record types"
+            "list_records or run_suiteql find ids, list_record_types names the record types, \
+             list_saved_searches and list_datasets name the saved searches and datasets"
+        }
+        ErrorClass::ScriptletMissing => {
+            return format!(
+                "{}; for saved searches, {} must name the deployment of netsuite_mcp_search.js from suitescript/ \
+                 (docs/analytics.md), released to this role",
+                api.hint(),
+                Key::SearchRestlet.env()
+            );
         }
         ErrorClass::InvalidParameter | ErrorClass::InvalidContent => {
             "describe_record_type shows a record type's fields and their types"

@@ -41,6 +41,7 @@
 //! - RESTlets: unknown script/deployment gives 400 `SSS_INVALID_SCRIPTLET_ID`; an unsupported method on a
 //!   script gives 405 `INVALID_REQUEST`; a bad Content-Type gives 415 and GET with a body 400, both with code
 //!   `INVALID_REQUEST`; a JSON body that doesn't parse gives 400 `SYNTAX_ERROR`.
+//! - Saved searches and datasets: see [`analytics`] (demo searches, the REST switch, the search RESTlet).
 //! - The metadata catalog's JSON Schema is served for `/metadata-catalog/{type}` unless `Accept` asks for
 //!   `application/swagger+json`.
 
@@ -48,6 +49,7 @@
 // unboxed, so every layer here does the same.
 #![allow(clippy::result_large_err)]
 
+mod analytics;
 mod filter;
 mod metadata;
 mod paging;
@@ -219,6 +221,16 @@ pub fn router(store: Arc<Store>, public_base_url: String) -> Router {
         .route(
             "/services/rest/record/v1/{rtype}/{id}/{sublist}",
             get(records::sublist_handler),
+        )
+        .route(analytics::SAVED_SEARCH_PATH, get(analytics::list_searches))
+        .route(
+            "/services/rest/query/v1/savedsearch/{id}/result",
+            get(analytics::run_search),
+        )
+        .route(analytics::DATASET_PATH, get(analytics::list_datasets))
+        .route(
+            "/services/rest/query/v1/dataset/{id}/result",
+            get(analytics::run_dataset),
         )
         .route("/app/site/hosting/restlet.nl", any(restlet::handler))
         .with_state(state)

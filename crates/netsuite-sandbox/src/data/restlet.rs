@@ -7,6 +7,7 @@
 //! | script | deploy | methods | behaviour |
 //! |---|---|---|---|
 //! | `101` / `customscript_echo` | `1` / `customdeploy_echo` | GET, POST, PUT, DELETE | returns `{"method", "params", "body"}`: the HTTP method, every query parameter, and the body (parsed JSON for `application/json`, else the text) |
+//! | `103` / `customscript_netsuite_mcp_search` | `1` / `customdeploy_netsuite_mcp_search` | GET | our saved-search RESTlet (`suitescript/`): `action=list` or `action=run&searchId=…`, `pageSize` 5–1000, `page`; see `analytics` |
 //! | `102` / `customscript_customer_list` | `1` / `customdeploy_customer_list` | GET | a saved-search-like list of active customers: `{"success", "count", "results": [{"recordType", "id", "values"}]}`; query parameters `q` (name contains, case-insensitive), `includeInactive=T`, `limit` (1..=1000, default 50) |
 
 use axum::body::Bytes;
@@ -22,6 +23,7 @@ use super::{AppState, Store, blocking, internal, query_get, query_pairs};
 enum Script {
     Echo,
     CustomerList,
+    SavedSearch,
 }
 
 fn find_script(script: Option<&str>, deploy: Option<&str>) -> Option<Script> {
@@ -31,6 +33,9 @@ fn find_script(script: Option<&str>, deploy: Option<&str>) -> Option<Script> {
         ("101" | "customscript_echo", "1" | "customdeploy_echo") => Some(Script::Echo),
         ("102" | "customscript_customer_list", "1" | "customdeploy_customer_list") => {
             Some(Script::CustomerList)
+        }
+        ("103" | "customscript_netsuite_mcp_search", "1" | "customdeploy_netsuite_mcp_search") => {
+            Some(Script::SavedSearch)
         }
         _ => None,
     }
@@ -179,6 +184,25 @@ pub(super) async fn handler(
                 .collect();
             let out = json!({"method": method.as_str(), "params": params, "body": parsed_body});
             reply(ctype.as_deref(), &out)
+        }
+        Script::SavedSearch => {
+            if method != Method::GET {
+                // guess: a deployment without a function for this method answers 405.
+                return restlet_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "INVALID_REQUEST",
+                    &format!("The {method} method is not supported by this RESTlet."),
+                );
+            }
+            let store = st.store.clone();
+            match blocking(move || Ok(super::analytics::restlet_answer(&store, &pairs))).await {
+                Ok(out) => reply(ctype.as_deref(), &out),
+                Err(_) => restlet_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "UNEXPECTED_ERROR",
+                    "An unexpected error occurred.",
+                ),
+            }
         }
         Script::CustomerList => {
             if method != Method::GET {

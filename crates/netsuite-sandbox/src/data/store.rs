@@ -33,6 +33,8 @@ pub struct Store {
     deadline_ms: Arc<AtomicU64>,
     /// How long one SuiteQL query may run, in milliseconds.
     time_limit_ms: AtomicU64,
+    /// Whether the REST saved-search endpoints exist (off: an older account, which needs the RESTlet).
+    pub(super) rest_saved_searches: AtomicBool,
 }
 
 pub(super) fn now_ms() -> u64 {
@@ -114,6 +116,7 @@ impl Store {
             restricted,
             deadline_ms,
             time_limit_ms: AtomicU64::new(QUERY_TIME_LIMIT.as_millis() as u64),
+            rest_saved_searches: AtomicBool::new(true),
         })
     }
 
