@@ -152,12 +152,13 @@ async fn login_over_plain_http_and_by_paste_both_sign_in() {
 }
 
 #[tokio::test]
-async fn a_foreign_state_a_refusal_and_an_expired_code_each_fail_clearly_and_store_nothing() {
+async fn a_foreign_state_is_ignored_and_a_refusal_or_an_expired_code_fails_clearly_storing_nothing()
+{
     let account = common::start(Algorithm::ES256).await;
     let dir = tempfile::tempdir().unwrap();
     let env = login_env(&account, dir.path());
 
-    // A redirect carrying another sign-in's state.
+    // A redirect carrying another sign-in's state is answered 400 and ignored.
     let port = free_port().to_string();
     let run = start_login(&env, &["--port", &port]).await;
     let location = run.approve().await;
@@ -175,9 +176,13 @@ async fn a_foreign_state_a_refusal_and_an_expired_code_each_fail_clearly_and_sto
     let (status, page) = run.deliver(&format!("{head}?{}", forged.join("&"))).await;
     assert_eq!(status, 400);
     assert!(page.contains("state does not match"), "{page}");
+    // The forged redirect does not end the sign-in (any web page could send one): the real one still works.
+    let (status, _) = run.deliver(&location).await;
+    assert_eq!(status, 200);
     let (ok, _, stderr) = run.finish().await;
-    assert!(!ok);
-    assert!(stderr.contains("state does not match"), "{stderr}");
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("ignored a request"), "{stderr}");
+    std::fs::remove_file(token_file(dir.path())).unwrap();
 
     // The person refuses on NetSuite's page.
     account.sandbox.deny_next_authorization();
@@ -208,7 +213,11 @@ async fn a_foreign_state_a_refusal_and_an_expired_code_each_fail_clearly_and_sto
         !token_file(dir.path()).exists(),
         "nothing stored after failed sign-ins"
     );
-    assert_eq!(account.sandbox.login_counters().code_exchanges, 0);
+    assert_eq!(
+        account.sandbox.login_counters().code_exchanges,
+        1,
+        "only the real redirect"
+    );
 }
 
 #[tokio::test]

@@ -349,3 +349,60 @@ async fn when_netsuite_ends_a_persons_session_the_client_is_told_and_must_sign_i
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn a_code_exchanged_twice_ends_what_it_issued() {
+    let account = common::start(Algorithm::ES256).await;
+    let server = serve(&account).await;
+    let http = no_redirects();
+    let reg: Value = http
+        .post(format!("{}/register", server.base))
+        .json(&json!({"redirect_uris": [REDIRECT]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let verifier = "z".repeat(43);
+    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("code_challenge", &s256(&verifier))
+        .append_pair("code_challenge_method", "S256");
+    let to_netsuite = location(&http.get(authorize).send().await.unwrap());
+    let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
+    let code = query(
+        &location(&http.get(&to_callback).send().await.unwrap()),
+        "code",
+    )
+    .unwrap();
+    let exchange = || {
+        http.post(format!("{}/token", server.base)).form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code_verifier", verifier.as_str()),
+            ("client_id", client_id.as_str()),
+        ])
+    };
+    let first: Value = exchange().send().await.unwrap().json().await.unwrap();
+    let access = first["access_token"].as_str().unwrap();
+    let again = exchange().send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 400);
+    let r = reqwest::Client::new()
+        .post(format!("{}/mcp", server.base))
+        .bearer_auth(access)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "the replay revoked the first exchange's tokens"
+    );
+}

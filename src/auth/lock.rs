@@ -25,6 +25,7 @@ pub fn lock_path(dir: &Path, profile: &str) -> PathBuf {
 
 /// Takes the profile's lock, waiting up to `wait` for another process to finish its refresh.
 pub async fn acquire(dir: &Path, profile: &str, wait: Duration) -> Result<ProfileLock, String> {
+    super::store::check_profile(profile).map_err(|e| e.to_string())?;
     let path = lock_path(dir, profile);
     let file = open(dir, &path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let deadline = Instant::now() + wait;

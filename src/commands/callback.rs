@@ -127,6 +127,13 @@ impl PageState {
         let mut url = self.redirect_uri.clone();
         url.set_query(req.uri().query());
         let result = parse_redirect(&url, &self.state);
+        if let Err(e @ PkceError::StateMismatch) = &result {
+            // Any web page can send the browser here; only the redirect of this sign-in may end the wait.
+            eprintln!(
+                "(ignored a request to the sign-in listener that does not carry this sign-in's state)"
+            );
+            return page(StatusCode::BAD_REQUEST, "Sign-in failed", &e.to_string());
+        }
         let response = match &result {
             Ok(_) => page(
                 StatusCode::OK,

@@ -9,11 +9,12 @@ use url::Url;
 use super::callback::Callback;
 use super::{CommandError, wiring};
 use crate::auth::code_grant::{exchange_code, revoke};
+use crate::auth::lock::{self, ProfileLock};
 use crate::auth::pkce::{AuthorizeRequest, Pkce, Redirect, new_state, parse_pasted};
-use crate::auth::session::unix_now;
+use crate::auth::session::{LOCK_WAIT, unix_now};
 use crate::auth::store::{StoredLogin, TokenStore};
 use crate::auth::{AuthError, ClientAuth};
-use crate::config::{ConfigError, LoginSetup, Settings};
+use crate::config::{ConfigError, LoginSetup, Settings, StoreConfig};
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 
 /// How NetSuite's redirect reaches `login`.
@@ -128,6 +129,8 @@ pub async fn login(
         signed_in_at: now,
     };
     let profile = &setup.store.profile;
+    // A `serve` or `token` refreshing this profile right now would otherwise save the old chain over this one.
+    let _turn = profile_lock(&setup.store).await?;
     let previous = store.load(profile).ok().flatten();
     store.save(profile, &login).map_err(|e| {
         CommandError::Io(format!("signed in, but the tokens could not be saved: {e}"))
@@ -154,6 +157,8 @@ pub async fn logout(settings: &Settings, args: &LogoutArgs) -> Result<String, Co
     let store_config = settings.store_config()?;
     let store = wiring::token_store(&store_config)?;
     let profile = &store_config.profile;
+    // Held until the entry is gone, so no refresh in another process can save it back after the revoke.
+    let _turn = profile_lock(&store_config).await?;
     let Some(stored) = store
         .load(profile)
         .map_err(|e| CommandError::Io(e.to_string()))?
@@ -208,6 +213,16 @@ pub async fn logout(settings: &Settings, args: &LogoutArgs) -> Result<String, Co
         stored.account_id,
         store.location(profile)
     ))
+}
+
+/// The profile's refresh lock (the one `serve`, `token` and `doctor` take before they refresh).
+async fn profile_lock(store: &StoreConfig) -> Result<ProfileLock, CommandError> {
+    crate::auth::store::check_profile(&store.profile)
+        .map_err(|e| CommandError::Usage(e.to_string()))?;
+    let dir = wiring::token_dir(store)?;
+    lock::acquire(&dir, &store.profile, LOCK_WAIT)
+        .await
+        .map_err(CommandError::Io)
 }
 
 /// The redirect mode and the exact redirect URI for this run.

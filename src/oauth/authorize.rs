@@ -297,6 +297,7 @@ pub(super) async fn netsuite_callback(
             scopes: pending.scopes,
             grant: 0,
             expires: Instant::now() + CODE_TTL,
+            used: false,
         },
     );
     server.persist();

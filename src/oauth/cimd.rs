@@ -101,10 +101,19 @@ impl ClientDocuments {
         let port = url
             .port_or_known_default()
             .ok_or("the client_id URL has no port")?;
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .collect();
+        let addrs: Vec<SocketAddr> = tokio::time::timeout(
+            FETCH_TIMEOUT,
+            tokio::net::lookup_host((host.trim_matches(['[', ']']), port)),
+        )
+        .await
+        .map_err(|_| {
+            format!(
+                "resolving {host} took longer than {} s",
+                FETCH_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
         let all_loopback = !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback());
         let loopback_ok = self.insecure_loopback && all_loopback;
         match url.scheme() {
@@ -128,6 +137,7 @@ impl ClientDocuments {
         }
         // Pinned to the checked address: a second DNS answer cannot point the request elsewhere.
         let http = reqwest::Client::builder()
+            .no_proxy()
             .resolve(&host, addr)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)
@@ -196,6 +206,8 @@ fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || o[0] >= 240
                 || o[0] == 0)
         }
         IpAddr::V6(v6) => {
@@ -203,12 +215,12 @@ fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || s[0] == 0x2001 && s[1] == 0x0db8)
+            // Only global unicast (2000::/3) can be public; within it, NAT64, 6to4 and documentation
+            // prefixes can reach or stand for private IPv4 space.
+            (s[0] & 0xe000) == 0x2000
+                && !(s[0] == 0x2001 && s[1] == 0x0db8)
+                && s[0] != 0x2002
+                && !(s[0] == 0x0064 && s[1] == 0xff9b)
         }
     }
 }

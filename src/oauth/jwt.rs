@@ -55,6 +55,8 @@ pub struct JwtResourceServer {
     config: JwtConfig,
     http: reqwest::Client,
     keys: Mutex<Keys>,
+    /// One download of the keys at a time.
+    fetching: Mutex<()>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +90,7 @@ impl JwtResourceServer {
                 set: JwkSet { keys: Vec::new() },
                 fetched: None,
             }),
+            fetching: Mutex::new(()),
         })
     }
 
@@ -148,25 +151,42 @@ impl JwtResourceServer {
         })
     }
 
-    /// The key `kid`: from the cache, else from a fresh JWKS (at most every [`REFETCH_INTERVAL`]).
+    /// The key `kid`: from the cache, else from a fresh JWKS (at most every [`REFETCH_INTERVAL`]). The cache lock
+    /// is never held across a download, so tokens with known keys are checked while a fetch is slow; one fetch
+    /// runs at a time, and tokens waiting for it look again when it is done.
     async fn key(&self, kid: &str) -> Result<DecodingKey, TokenRefusal> {
-        let mut keys = self.keys.lock().await;
-        if keys.set.find(kid).is_none()
-            && keys.fetched.is_none_or(|t| t.elapsed() >= REFETCH_INTERVAL)
-        {
-            keys.fetched = Some(Instant::now());
+        if let Some(found) = self.cached(kid).await {
+            return found;
+        }
+        let _turn = self.fetching.lock().await;
+        let due = {
+            let mut keys = self.keys.lock().await;
+            if let Some(jwk) = keys.set.find(kid) {
+                return decoding_key(jwk);
+            }
+            let due = keys.fetched.is_none_or(|t| t.elapsed() >= REFETCH_INTERVAL);
+            if due {
+                keys.fetched = Some(Instant::now());
+            }
+            due
+        };
+        if due {
             match self.fetch_keys().await {
-                Ok(set) => keys.set = set,
+                Ok(set) => self.keys.lock().await.set = set,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not fetch the identity provider's keys")
                 }
             }
         }
-        let jwk = keys.set.find(kid).ok_or_else(|| {
-            TokenRefusal::Invalid("signed with a key the identity provider does not publish".into())
-        })?;
-        DecodingKey::from_jwk(jwk)
-            .map_err(|_| TokenRefusal::Invalid("the provider's key cannot be used".into()))
+        self.cached(kid).await.unwrap_or_else(|| {
+            Err(TokenRefusal::Invalid(
+                "signed with a key the identity provider does not publish".into(),
+            ))
+        })
+    }
+
+    async fn cached(&self, kid: &str) -> Option<Result<DecodingKey, TokenRefusal>> {
+        self.keys.lock().await.set.find(kid).map(decoding_key)
     }
 
     async fn fetch_keys(&self) -> Result<JwkSet, String> {
@@ -261,6 +281,11 @@ impl McpAuthenticator for JwtResourceServer {
             )
         }
     }
+}
+
+fn decoding_key(jwk: &jsonwebtoken::jwk::Jwk) -> Result<DecodingKey, TokenRefusal> {
+    DecodingKey::from_jwk(jwk)
+        .map_err(|_| TokenRefusal::Invalid("the provider's key cannot be used".into()))
 }
 
 /// RFC 9728: the identity provider is this resource's authorization server.

@@ -124,10 +124,9 @@ impl AuthorizationServer {
         let netsuite = &self.config.netsuite;
         let login = state::GrantLogin::new(login);
         let me = self.me.clone();
-        login.on_change(Arc::new(move || {
-            if let Some(server) = me.upgrade() {
-                server.persist();
-            }
+        login.on_change(Arc::new(move || match me.upgrade() {
+            Some(server) => server.try_persist(),
+            None => Ok(()),
         }));
         let session = LoginSession::new(
             SessionParams {
@@ -156,10 +155,17 @@ impl AuthorizationServer {
     /// Seals the state to disk (when a state key is set). A failure is logged: the server keeps working, and
     /// the next change tries again.
     fn persist(&self) {
-        if let Some(vault) = &self.vault
-            && let Err(e) = vault.save(&self.state.snapshot())
-        {
+        if let Err(e) = self.try_persist() {
             tracing::error!(error = %e, "could not save the OAuth state; sign-ins may not survive a restart");
+        }
+    }
+
+    /// Seals the state to disk, saying whether it worked (a rotated NetSuite refresh token must be on disk
+    /// before it is used).
+    fn try_persist(&self) -> Result<(), String> {
+        match &self.vault {
+            Some(vault) => vault.save_snapshot(|| self.state.snapshot()),
+            None => Ok(()),
         }
     }
 

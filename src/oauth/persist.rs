@@ -83,7 +83,8 @@ struct Sealed {
 pub struct Vault {
     path: PathBuf,
     key: LessSafeKey,
-    /// Serialises writers, so an older snapshot never lands after a newer one.
+    /// Serialises writers; the snapshot is taken inside the turn ([`Vault::save_snapshot`]), so an older one
+    /// never lands after a newer one.
     write: std::sync::Mutex<()>,
 }
 
@@ -160,10 +161,15 @@ impl Vault {
         Ok(Some(snapshot))
     }
 
-    /// Seals `snapshot` and replaces the file atomically.
-    pub fn save(&self, snapshot: &Snapshot) -> Result<(), String> {
+    /// Takes the snapshot (as JSON) while holding the writers' turn, then seals it and replaces the file: the
+    /// file never goes back to an older state than one already written.
+    pub fn save_snapshot(&self, snapshot: impl FnOnce() -> Snapshot) -> Result<(), String> {
+        self.save_with(|| serde_json::to_vec(&snapshot()).map_err(|e| e.to_string()))
+    }
+
+    fn save_with(&self, json: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<(), String> {
         let _turn = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        let mut data = serde_json::to_vec(snapshot).map_err(|e| e.to_string())?;
+        let mut data = json()?;
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new()
             .fill(&mut nonce)
@@ -242,7 +248,7 @@ mod tests {
             }],
             ..Snapshot::default()
         };
-        vault.save(&snapshot).unwrap();
+        vault.save_snapshot(|| snapshot).unwrap();
         let raw = std::fs::read_to_string(vault.path()).unwrap();
         assert!(!raw.contains("claude.ai"), "sealed, not plain: {raw}");
         let back = vault.load().unwrap().unwrap();

@@ -111,6 +111,8 @@ pub struct Code {
     pub scopes: Scopes,
     pub grant: u64,
     pub expires: Instant,
+    /// Exchanged already: kept until it expires so that a second exchange is recognised (and ends the grant).
+    pub used: bool,
 }
 
 /// One person's sign-in through one client.
@@ -129,8 +131,11 @@ pub struct Grant {
 /// reported through the hook, so the server can seal the new refresh token to disk before it is used.
 pub struct GrantLogin {
     login: Mutex<StoredLogin>,
-    on_change: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
+    on_change: Mutex<Option<ChangeHook>>,
 }
+
+/// Called after a person's tokens change; an error means they are not safely stored.
+pub type ChangeHook = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// The one profile name the session of a grant uses.
 pub const GRANT_PROFILE: &str = "grant";
@@ -145,7 +150,7 @@ impl GrantLogin {
     }
 
     /// Calls `hook` after every change.
-    pub fn on_change(&self, hook: Arc<dyn Fn() + Send + Sync>) {
+    pub fn on_change(&self, hook: ChangeHook) {
         *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
@@ -167,10 +172,13 @@ impl TokenStore for GrantLogin {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        if let Some(hook) = hook {
-            hook();
+        match hook {
+            Some(hook) => hook().map_err(|reason| StoreError::Io {
+                path: std::path::PathBuf::from("the OAuth state"),
+                source: std::io::Error::other(reason),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn delete(&self, _profile: &str) -> Result<bool, StoreError> {
@@ -286,14 +294,36 @@ impl State {
     /// The code's entry, removed. A code presented twice ends its grant (RFC 6749 §4.1.2).
     pub fn take_code(&self, code: &str) -> Result<Code, &'static str> {
         let mut m = self.lock();
-        match m.codes.remove(&digest_of(code)) {
-            Some(c) if c.expires > Instant::now() => Ok(c),
-            Some(c) => {
-                remove_grant(&mut m, c.grant);
-                Err("the authorization code has expired")
-            }
-            None => Err("unknown or already used authorization code"),
+        let key = digest_of(code);
+        let Some(entry) = m.codes.get_mut(&key) else {
+            return Err("unknown authorization code");
+        };
+        if entry.used {
+            // RFC 6749 §4.1.2: a code presented twice revokes what was issued from it.
+            let grant = entry.grant;
+            remove_grant(&mut m, grant);
+            return Err("the authorization code was already used; the sign-in is ended");
         }
+        if entry.expires <= Instant::now() {
+            let grant = entry.grant;
+            remove_grant(&mut m, grant);
+            return Err("the authorization code has expired");
+        }
+        entry.used = true;
+        Ok(Code {
+            client_id: entry.client_id.clone(),
+            redirect_uri: entry.redirect_uri.clone(),
+            challenge: entry.challenge.clone(),
+            scopes: entry.scopes,
+            grant: entry.grant,
+            expires: entry.expires,
+            used: true,
+        })
+    }
+
+    /// The scopes of a refresh token, without spending it.
+    pub fn refresh_scopes(&self, token: &str) -> Option<Scopes> {
+        self.lock().refresh.get(&digest_of(token)).map(|r| r.scopes)
     }
 
     /// Forgets a grant and every token of it.
@@ -301,6 +331,8 @@ impl State {
         remove_grant(&mut self.lock(), grant);
     }
 
+    /// Stores a new access and refresh token for `grant`; `false` (nothing stored) when the grant has ended
+    /// meanwhile.
     pub fn issue(
         &self,
         grant: u64,
@@ -309,8 +341,11 @@ impl State {
         access: &str,
         refresh: &str,
         ttl: Duration,
-    ) {
+    ) -> bool {
         let mut m = self.lock();
+        if !m.grants.contains_key(&grant) {
+            return false;
+        }
         let now = unix_now();
         m.access.retain(|_, a| a.expires > now);
         m.access.insert(
@@ -330,6 +365,7 @@ impl State {
                 spent: false,
             },
         );
+        true
     }
 
     /// Spends a refresh token of `client_id`: its grant and scopes. A spent token presented again ends the
@@ -375,8 +411,9 @@ impl State {
         Some((a.grant, grant, a.scopes))
     }
 
-    /// Revokes whatever `token` is (access or refresh): the whole grant goes (RFC 7009 §2.1).
-    pub fn revoke(&self, token: &str) -> bool {
+    /// Revokes whatever `token` is (access or refresh): the whole grant goes (RFC 7009 §2.1). A token of another
+    /// client than `client_id` (when given) is left alone.
+    pub fn revoke(&self, token: &str, client_id: Option<&str>) -> bool {
         let mut m = self.lock();
         let key = digest_of(token);
         let grant = m
@@ -384,16 +421,21 @@ impl State {
             .get(&key)
             .map(|a| a.grant)
             .or_else(|| m.refresh.get(&key).map(|r| r.grant));
-        match grant {
-            Some(g) => {
-                remove_grant(&mut m, g);
-                true
-            }
-            None => false,
+        let Some(grant) = grant else {
+            return false;
+        };
+        let owner_matches = match (client_id, m.grants.get(&grant)) {
+            (Some(id), Some(g)) => g.client_id == id,
+            _ => true,
+        };
+        if owner_matches {
+            remove_grant(&mut m, grant);
         }
+        owner_matches
     }
 
     /// The grant, if it is still live.
+    #[cfg(test)]
     pub fn grant(&self, id: u64) -> Option<Grant> {
         self.lock().grants.get(&id).cloned()
     }

@@ -11,16 +11,24 @@ use serde_json::json;
 use super::AuthorizationServer;
 use super::metadata::no_store_json;
 use super::state::Scopes;
-use crate::auth::pkce::{random_token, s256};
+use crate::auth::pkce::{is_valid_verifier, random_token, s256};
 
 /// Longest form accepted by `/token` and `/revoke`.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    no_store_json(
+    let mut response = no_store_json(
         status,
         json!({"error": error, "error_description": description}),
-    )
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6749 §5.2: a 401 names the authentication scheme the client should use.
+        response.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Basic realm=\"netsuite-mcp\""),
+        );
+    }
+    response
 }
 
 /// The form's fields, or the `invalid_request` description.
@@ -90,6 +98,15 @@ pub(super) async fn token(
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
                 }
             };
+            if !is_valid_verifier(verifier) {
+                server.state.end_grant(entry.grant);
+                server.persist();
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)",
+                );
+            }
             let redirect_ok = get("redirect_uri").is_none_or(|r| r == entry.redirect_uri);
             if entry.client_id != client_id || !redirect_ok || s256(verifier) != entry.challenge {
                 // A code is good once: a wrong attempt ends it and its grant.
@@ -111,6 +128,20 @@ pub(super) async fn token(
                     "refresh_token is required",
                 );
             };
+            // The scope is checked before the token is spent: a bad request leaves the sign-in as it was.
+            let asked = match get("scope").map(|a| Scopes::parse(Some(a))).transpose() {
+                Ok(asked) => asked,
+                Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why),
+            };
+            if let (Some(asked), Some(granted)) = (asked, server.state.refresh_scopes(refresh))
+                && granted.narrow(asked).is_none()
+            {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "a refresh cannot widen the scope",
+                );
+            }
             let (grant, granted) = match server.state.spend_refresh(refresh, client_id) {
                 Ok(g) => g,
                 Err(why) => {
@@ -119,25 +150,17 @@ pub(super) async fn token(
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
                 }
             };
-            let scopes = match get("scope") {
-                None => granted,
-                Some(asked) => match Scopes::parse(Some(asked))
-                    .ok()
-                    .and_then(|a| granted.narrow(a))
-                {
-                    Some(s) => s,
-                    None => {
-                        server.state.end_grant(grant);
-                        server.persist();
-                        return oauth_error(
-                            StatusCode::BAD_REQUEST,
-                            "invalid_scope",
-                            "a refresh cannot widen the scope",
-                        );
-                    }
-                },
-            };
-            (grant, scopes)
+            (
+                grant,
+                asked.and_then(|a| granted.narrow(a)).unwrap_or(granted),
+            )
+        }
+        None => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+            );
         }
         _ => {
             return oauth_error(
@@ -147,13 +170,6 @@ pub(super) async fn token(
             );
         }
     };
-    if server.state.grant(grant).is_none() {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "the sign-in has ended; sign in again",
-        );
-    }
     let (Ok(access), Ok(refresh)) = (random_token(32), random_token(32)) else {
         return oauth_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -162,9 +178,16 @@ pub(super) async fn token(
         );
     };
     let ttl = server.config.access_ttl;
-    server
+    if !server
         .state
-        .issue(grant, client_id, scopes, &access, &refresh, ttl);
+        .issue(grant, client_id, scopes, &access, &refresh, ttl)
+    {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the sign-in has ended; sign in again",
+        );
+    }
     server.persist();
     no_store_json(
         StatusCode::OK,
@@ -194,7 +217,10 @@ pub(super) async fn revoke(
             "token is required",
         );
     };
-    if server.state.revoke(token) {
+    if server
+        .state
+        .revoke(token, params.get("client_id").map(String::as_str))
+    {
         tracing::info!("revoked an OAuth grant");
         server.persist();
     }
