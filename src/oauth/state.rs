@@ -562,10 +562,12 @@ mod tests {
     fn a_replayed_refresh_token_ends_the_grant_and_old_spent_ones_are_not_kept() {
         let state = State::default();
         let both = Scopes { write: true };
-        state.issue(1, "c", both, "a1", "r1", Duration::from_secs(60));
-        let mut m = state.lock();
-        m.grants.insert(1, placeholder_grant());
-        drop(m);
+        assert!(
+            !state.issue(1, "c", both, "a0", "r0", Duration::from_secs(60)),
+            "no grant yet"
+        );
+        state.lock().grants.insert(1, placeholder_grant());
+        assert!(state.issue(1, "c", both, "a1", "r1", Duration::from_secs(60)));
         assert_eq!(state.spend_refresh("r1", "c"), Ok((1, both)));
         state.issue(1, "c", both, "a2", "r2", Duration::from_secs(60));
         assert!(state.spend_refresh("r2", "other-client").is_err());
