@@ -134,13 +134,19 @@ pub(super) async fn register(
             json!({"error": "server_error"}),
         );
     };
-    server.state.register(
+    let registered = server.state.register(
         client_id.clone(),
         Client {
             redirect_uris: reg.redirect_uris.clone(),
             created: crate::auth::session::unix_now(),
         },
     );
+    if !registered {
+        return no_store_json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": "temporarily_unavailable", "error_description": "too many clients are registered"}),
+        );
+    }
     server.persist();
     tracing::info!(client_id = %client_id, name = ?name, "registered an OAuth client");
     let issued_at = SystemTime::now()

@@ -125,7 +125,10 @@ impl AuthorizationServer {
         let login = state::GrantLogin::new(login);
         let me = self.me.clone();
         login.on_change(Arc::new(move || match me.upgrade() {
-            Some(server) => server.try_persist(),
+            Some(server) => {
+                server.state.touch();
+                server.try_persist()
+            }
             None => Ok(()),
         }));
         let session = LoginSession::new(
@@ -164,7 +167,7 @@ impl AuthorizationServer {
     /// before it is used).
     fn try_persist(&self) -> Result<(), String> {
         match &self.vault {
-            Some(vault) => vault.save_snapshot(|| self.state.snapshot()),
+            Some(vault) => vault.save_snapshot(self.state.changes(), || self.state.snapshot()),
             None => Ok(()),
         }
     }

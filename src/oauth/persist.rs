@@ -83,9 +83,10 @@ struct Sealed {
 pub struct Vault {
     path: PathBuf,
     key: LessSafeKey,
-    /// Serialises writers; the snapshot is taken inside the turn ([`Vault::save_snapshot`]), so an older one
-    /// never lands after a newer one.
-    write: std::sync::Mutex<()>,
+    /// Serialises writers, and holds the change count last written: the snapshot is taken inside the turn
+    /// ([`Vault::save_snapshot`]), so an older one never lands after a newer one, and an unchanged state is not
+    /// written again.
+    write: std::sync::Mutex<u64>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -107,7 +108,7 @@ impl Vault {
         Ok(Vault {
             path: dir.join(STATE_FILE),
             key,
-            write: std::sync::Mutex::new(()),
+            write: std::sync::Mutex::new(0),
         })
     }
 
@@ -162,14 +163,18 @@ impl Vault {
     }
 
     /// Takes the snapshot (as JSON) while holding the writers' turn, then seals it and replaces the file: the
-    /// file never goes back to an older state than one already written.
-    pub fn save_snapshot(&self, snapshot: impl FnOnce() -> Snapshot) -> Result<(), String> {
-        self.save_with(|| serde_json::to_vec(&snapshot()).map_err(|e| e.to_string()))
-    }
-
-    fn save_with(&self, json: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<(), String> {
-        let _turn = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        let mut data = json()?;
+    /// file never goes back to an older state than one already written. `changes` is the state's change count
+    /// (read before the snapshot); when it is the one written last, nothing is written.
+    pub fn save_snapshot(
+        &self,
+        changes: u64,
+        snapshot: impl FnOnce() -> Snapshot,
+    ) -> Result<(), String> {
+        let mut written = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        if changes != 0 && changes <= *written {
+            return Ok(());
+        }
+        let mut data = serde_json::to_vec(&snapshot()).map_err(|e| e.to_string())?;
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new()
             .fill(&mut nonce)
@@ -190,7 +195,9 @@ impl Vault {
         })
         .map_err(|e| e.to_string())?;
         write_private(&self.path, &file)
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        *written = (*written).max(changes);
+        Ok(())
     }
 }
 
@@ -248,7 +255,11 @@ mod tests {
             }],
             ..Snapshot::default()
         };
-        vault.save_snapshot(|| snapshot).unwrap();
+        vault.save_snapshot(1, || snapshot).unwrap();
+        // An unchanged state is not written again: the snapshot is not even taken.
+        vault
+            .save_snapshot(1, || panic!("nothing changed since change 1"))
+            .unwrap();
         let raw = std::fs::read_to_string(vault.path()).unwrap();
         assert!(!raw.contains("claude.ai"), "sealed, not plain: {raw}");
         let back = vault.load().unwrap().unwrap();

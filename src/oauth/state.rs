@@ -221,6 +221,8 @@ struct Maps {
 #[derive(Default)]
 pub struct State {
     maps: Mutex<Maps>,
+    /// Counts changes worth keeping, so that requests that change nothing write nothing.
+    changes: std::sync::atomic::AtomicU64,
 }
 
 /// The SHA-256 of a token, hex: what the maps are keyed by.
@@ -238,18 +240,38 @@ impl State {
         self.maps.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn register(&self, client_id: String, client: Client) {
+    /// Notes a change worth keeping (one made by a caller, e.g. a person's rotated NetSuite token).
+    pub fn touch(&self) {
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// How many changes worth keeping there have been.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Registers a client. When full, the oldest client nobody is signed in through makes room (so a flood of
+    /// registrations cannot push out the clients people use); `false` when every client has sign-ins.
+    pub fn register(&self, client_id: String, client: Client) -> bool {
         let mut m = self.lock();
-        if m.clients.len() >= MAX_CLIENTS
-            && let Some(oldest) = m
+        if m.clients.len() >= MAX_CLIENTS {
+            let in_use: std::collections::HashSet<&String> =
+                m.grants.values().map(|g| &g.client_id).collect();
+            let Some(oldest) = m
                 .clients
                 .iter()
+                .filter(|(id, _)| !in_use.contains(id))
                 .min_by_key(|(_, c)| c.created)
                 .map(|(id, _)| id.clone())
-        {
+            else {
+                return false;
+            };
             m.clients.remove(&oldest);
         }
         m.clients.insert(client_id, client);
+        self.touch();
+        true
     }
 
     pub fn client(&self, client_id: &str) -> Option<Client> {
@@ -284,6 +306,7 @@ impl State {
             remove_grant(&mut m, oldest);
         }
         m.next_grant += 1;
+        self.touch();
         let id = m.next_grant;
         m.grants.insert(id, grant);
         entry.grant = id;
@@ -302,11 +325,13 @@ impl State {
             // RFC 6749 §4.1.2: a code presented twice revokes what was issued from it.
             let grant = entry.grant;
             remove_grant(&mut m, grant);
+            self.touch();
             return Err("the authorization code was already used; the sign-in is ended");
         }
         if entry.expires <= Instant::now() {
             let grant = entry.grant;
             remove_grant(&mut m, grant);
+            self.touch();
             return Err("the authorization code has expired");
         }
         entry.used = true;
@@ -329,6 +354,7 @@ impl State {
     /// Forgets a grant and every token of it.
     pub fn end_grant(&self, grant: u64) {
         remove_grant(&mut self.lock(), grant);
+        self.touch();
     }
 
     /// Stores a new access and refresh token for `grant`; `false` (nothing stored) when the grant has ended
@@ -346,6 +372,7 @@ impl State {
         if !m.grants.contains_key(&grant) {
             return false;
         }
+        self.touch();
         let now = unix_now();
         m.access.retain(|_, a| a.expires > now);
         m.access.insert(
@@ -386,9 +413,11 @@ impl State {
         if entry.spent {
             let grant = entry.grant;
             remove_grant(&mut m, grant);
+            self.touch();
             return Err("the refresh token was already used; the sign-in is ended, sign in again");
         }
         entry.spent = true;
+        self.touch();
         let out = (entry.grant, entry.scopes);
         // Only the token spent last is kept to recognise a replay (the likely one: a duplicate or a stolen copy
         // of the latest); older spent tokens are dropped, so a long sign-in does not grow without bound.
@@ -430,6 +459,7 @@ impl State {
         };
         if owner_matches {
             remove_grant(&mut m, grant);
+            self.touch();
         }
         owner_matches
     }
