@@ -1,8 +1,9 @@
 """Sign in to `netsuite-mcp serve --http --sandbox` (NETSUITE_MCP_AUTH=oauth) with the official Python MCP SDK's
 OAuth client: protected-resource and authorization-server discovery, dynamic registration, PKCE, the person's
-sign-in at the sandbox's NetSuite page (this script plays the browser), the token, tools/call in both lifecycles,
+consent page and sign-in at the sandbox's NetSuite page (this script plays the browser), the token, tools/call in both lifecycles,
 and a later session that reuses the stored tokens. Usage: python oauth_client_check.py URL"""
 import asyncio
+import re
 import sys
 from urllib.parse import parse_qs, urlparse
 
@@ -45,13 +46,20 @@ class Browser:
     async def open(self, url: str) -> None:
         self.visits += 1
         async with httpx2.AsyncClient(follow_redirects=False) as http:
+            response = await http.get(url)
+            # The server's consent page: the person clicks "Continue to NetSuite".
+            assert response.status_code == 200, (response.status_code, response.text[:300])
+            match = re.search(r'name="request" value="([^"]+)"', response.text)
+            assert match, response.text[:500]
+            origin = "{0.scheme}://{0.netloc}".format(urlparse(url))
+            response = await http.post(f"{origin}/authorize", data={"request": match.group(1), "decision": "allow"})
             for _ in range(6):
-                response = await http.get(url)
                 assert response.status_code in (302, 303), (response.status_code, response.text[:300])
                 url = response.headers["location"]
                 if url.startswith(REDIRECT):
                     self.landed = url
                     return
+                response = await http.get(url)
         raise SystemExit(f"never reached the redirect URI (last: {url})")
 
     async def callback(self) -> AuthorizationCodeResult:

@@ -32,7 +32,7 @@ async fn rmcp_oauth_client_signs_in_and_calls_a_tool_as_the_person() {
 
     // The person's browser: our /authorize → NetSuite's sign-in → our callback → the client's redirect URI.
     let browser = no_redirects();
-    let mut next = authorize;
+    let mut next = consent(&browser, &server.base, &authorize).await;
     let landed = loop {
         let response = browser.get(&next).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 302, "{next}");

@@ -261,7 +261,7 @@ async fn a_wrong_verifier_or_a_reused_code_gets_no_token() {
         url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
         s256(&verifier)
     );
-    let to_netsuite = location(&http.get(&authorize).send().await.unwrap());
+    let to_netsuite = consent(&http, &server.base, &authorize).await;
     let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
     let to_client = location(&http.get(&to_callback).send().await.unwrap());
     let code = query(&to_client, "code").unwrap();
@@ -374,7 +374,7 @@ async fn a_code_exchanged_twice_ends_what_it_issued() {
         .append_pair("redirect_uri", REDIRECT)
         .append_pair("code_challenge", &s256(&verifier))
         .append_pair("code_challenge_method", "S256");
-    let to_netsuite = location(&http.get(authorize).send().await.unwrap());
+    let to_netsuite = consent(&http, &server.base, authorize.as_str()).await;
     let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
     let code = query(
         &location(&http.get(&to_callback).send().await.unwrap()),
@@ -405,4 +405,87 @@ async fn a_code_exchanged_twice_ends_what_it_issued() {
         401,
         "the replay revoked the first exchange's tokens"
     );
+}
+
+#[tokio::test]
+async fn the_consent_page_names_the_client_and_declining_tells_the_client() {
+    let account = common::start(Algorithm::ES256).await;
+    let server = serve(&account).await;
+    let http = no_redirects();
+    let reg: Value = http
+        .post(format!("{}/register", server.base))
+        .json(&json!({"redirect_uris": [REDIRECT], "client_name": "Acme <Assistant>"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = reg["client_id"].as_str().unwrap();
+    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("code_challenge", &s256(&"d".repeat(43)))
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("scope", "netsuite:read")
+        .append_pair("state", "s-1");
+    let page = http.get(authorize).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Acme &lt;Assistant&gt;"),
+        "the name, escaped: {html}"
+    );
+    assert!(
+        html.contains("http://127.0.0.1:9"),
+        "where the person is sent back: {html}"
+    );
+    assert!(
+        html.contains("no changes"),
+        "a read-only sign-in says so: {html}"
+    );
+    let request = html
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    // A forged answer naming no real sign-in goes nowhere.
+    let forged = http
+        .post(format!("{}/authorize", server.base))
+        .form(&[("request", "made-up"), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 400);
+
+    // The person declines: the client hears access_denied with its state, and NetSuite is never asked.
+    let declined = http
+        .post(format!("{}/authorize", server.base))
+        .form(&[("request", request.as_str()), ("decision", "deny")])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&declined);
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(query(&back, "error").as_deref(), Some("access_denied"));
+    assert_eq!(query(&back, "state").as_deref(), Some("s-1"));
+    assert_eq!(account.sandbox.login_counters().codes_issued, 0);
+    // The declined sign-in is gone: answering again does nothing.
+    let again = http
+        .post(format!("{}/authorize", server.base))
+        .form(&[("request", request.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 400);
 }

@@ -143,7 +143,7 @@ async fn a_client_named_by_its_metadata_document_signs_in_without_registering() 
         .await
         .unwrap();
     assert_eq!(meta["client_id_metadata_document_supported"], true);
-    let to_netsuite = location(&http.get(authorize(&server.base)).send().await.unwrap());
+    let to_netsuite = consent(&http, &server.base, authorize(&server.base).as_str()).await;
     let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
     let to_client = location(&http.get(&to_callback).send().await.unwrap());
     let code = query(&to_client, "code").expect("a code");

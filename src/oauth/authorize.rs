@@ -49,7 +49,7 @@ fn query_map(query: Option<String>) -> Result<HashMap<String, String>, &'static 
 }
 
 /// A redirect back to the client with `params`, plus `state` and `iss` (RFC 9207).
-fn back_to_client(
+pub(super) fn back_to_client(
     server: &AuthorizationServer,
     redirect_uri: &str,
     state: Option<&str>,
@@ -75,7 +75,7 @@ fn back_to_client(
 }
 
 /// A 302 to `location`, never cached (it may carry a code).
-fn found(location: String) -> Response {
+pub(super) fn found(location: String) -> Response {
     (
         StatusCode::FOUND,
         [
@@ -167,6 +167,15 @@ pub(super) async fn authorize(
         challenge: pkce.challenge(),
     }
     .url(&netsuite.authorize_url);
+    let page = super::consent::Page {
+        client_name: client.name.as_deref(),
+        client_id,
+        redirect_uri: &redirect_uri,
+        write: scopes.write,
+        account: netsuite.account.realm(),
+        request: &netsuite_state,
+    }
+    .render();
     let pending = Pending {
         client_id: client_id.to_owned(),
         redirect_uri,
@@ -174,12 +183,14 @@ pub(super) async fn authorize(
         client_state: state.map(str::to_owned),
         scopes,
         netsuite_verifier: pkce.verifier().clone(),
+        netsuite_url: to_netsuite.to_string(),
+        consented: false,
         expires: Instant::now() + PENDING_TTL,
     };
     if let Err(e) = server.state.add_pending(netsuite_state, pending) {
         return error_page(StatusCode::SERVICE_UNAVAILABLE, &e);
     }
-    found(to_netsuite.to_string())
+    page
 }
 
 /// `GET /oauth/netsuite/callback`: NetSuite's answer for a pending sign-in.

@@ -32,6 +32,8 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 struct Document {
     client_id: String,
     #[serde(default)]
+    client_name: Option<String>,
+    #[serde(default)]
     redirect_uris: Vec<String>,
     #[serde(default)]
     token_endpoint_auth_method: Option<String>,
@@ -187,6 +189,7 @@ impl ClientDocuments {
         tracing::info!(client_id, "fetched a client metadata document");
         Ok(Client {
             redirect_uris: doc.redirect_uris,
+            name: doc.client_name.map(|n| n.chars().take(200).collect()),
             created: crate::auth::session::unix_now(),
         })
     }

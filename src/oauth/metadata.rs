@@ -138,6 +138,7 @@ pub(super) async fn register(
         client_id.clone(),
         Client {
             redirect_uris: reg.redirect_uris.clone(),
+            name: name.clone(),
             created: crate::auth::session::unix_now(),
         },
     );

@@ -11,6 +11,7 @@
 
 mod authorize;
 mod cimd;
+mod consent;
 pub mod jwt;
 mod metadata;
 mod persist;
@@ -188,7 +189,10 @@ impl AuthorizationServer {
             .route(&resource_metadata, get(metadata::protected_resource))
             .route(AS_METADATA_PATH, get(metadata::authorization_server))
             .route(REGISTER_PATH, post(metadata::register))
-            .route(AUTHORIZE_PATH, get(authorize::authorize))
+            .route(
+                AUTHORIZE_PATH,
+                get(authorize::authorize).post(consent::decide),
+            )
             .route(NETSUITE_CALLBACK_PATH, get(authorize::netsuite_callback))
             .route(TOKEN_PATH, post(token::token))
             .route(REVOKE_PATH, post(token::revoke))

@@ -40,6 +40,8 @@ pub struct Snapshot {
 pub struct SavedClient {
     pub id: String,
     pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub name: Option<String>,
     pub created: u64,
 }
 
@@ -251,6 +253,7 @@ mod tests {
             clients: vec![SavedClient {
                 id: "c".into(),
                 redirect_uris: vec!["https://claude.ai/cb".into()],
+                name: None,
                 created: 1,
             }],
             ..Snapshot::default()

@@ -87,6 +87,8 @@ impl Scopes {
 #[derive(Debug, Clone)]
 pub struct Client {
     pub redirect_uris: Vec<String>,
+    /// The name it gave (shown on the consent page), if any.
+    pub name: Option<String>,
     /// Unix seconds.
     pub created: u64,
 }
@@ -100,6 +102,10 @@ pub struct Pending {
     pub scopes: Scopes,
     /// Our PKCE verifier toward NetSuite.
     pub netsuite_verifier: SecretString,
+    /// NetSuite's authorize URL for this sign-in, followed once the person consents.
+    pub netsuite_url: String,
+    /// The person approved this client on the consent page.
+    pub consented: bool,
     pub expires: Instant,
 }
 
@@ -289,10 +295,23 @@ impl State {
         Ok(())
     }
 
-    /// The pending sign-in of `state`, removed (single use), if it has not expired.
+    /// The pending sign-in of `state`, removed (single use), if it has not expired and the person consented.
     pub fn take_pending(&self, state: &str) -> Option<Pending> {
         let p = self.lock().pending.remove(state)?;
-        (p.expires > Instant::now()).then_some(p)
+        (p.expires > Instant::now() && p.consented).then_some(p)
+    }
+
+    /// The person's answer on the consent page for `request`: approved, it is marked and NetSuite's URL comes
+    /// back; declined (or expired), the sign-in is removed and returned for the refusal to the client.
+    pub fn decide(&self, request: &str, allow: bool) -> Option<Result<String, Pending>> {
+        let mut m = self.lock();
+        let expired = m.pending.get(request)?.expires <= Instant::now();
+        if allow && !expired {
+            let p = m.pending.get_mut(request)?;
+            p.consented = true;
+            return Some(Ok(p.netsuite_url.clone()));
+        }
+        m.pending.remove(request).map(Err)
     }
 
     /// Stores a new grant and a code for it.
@@ -484,6 +503,7 @@ impl State {
                 .map(|(id, c)| SavedClient {
                     id: id.clone(),
                     redirect_uris: c.redirect_uris.clone(),
+                    name: c.name.clone(),
                     created: c.created,
                 })
                 .collect(),
@@ -530,6 +550,7 @@ impl State {
                 c.id,
                 Client {
                     redirect_uris: c.redirect_uris,
+                    name: c.name,
                     created: c.created,
                 },
             );

@@ -125,7 +125,7 @@ pub async fn sign_in(server: &Server, scope: Option<&str>) -> (String, Value) {
         authorize.query_pairs_mut().append_pair("scope", scope);
     }
     // The browser: our /authorize → NetSuite's authorize page → our callback → the client's redirect URI.
-    let to_netsuite = location(&http.get(authorize).send().await.unwrap());
+    let to_netsuite = consent(&http, &server.base, authorize.as_str()).await;
     let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
     assert!(
         to_callback.starts_with(&format!("{}/oauth/netsuite/callback", server.base)),
@@ -181,4 +181,27 @@ pub async fn call(
         )
         .await
         .unwrap()
+}
+
+/// The person's browser at our `/authorize`: the consent page, then "Continue to NetSuite". Returns where it
+/// is sent next (NetSuite's authorize page).
+pub async fn consent(http: &reqwest::Client, base: &str, authorize: &str) -> String {
+    let page = http.get(authorize).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200, "the consent page");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    let request = html
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the consent form carries the request id")
+        .to_owned();
+    let answer = http
+        .post(format!("{base}/authorize"))
+        .form(&[("request", request.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 302);
+    location(&answer)
 }
