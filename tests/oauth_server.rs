@@ -237,6 +237,17 @@ async fn refresh_rotates_a_spent_refresh_token_ends_the_grant_and_revoke_ends_ac
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
+
+    // Both ended sign-ins (the replayed one and the revoked one) are revoked at NetSuite too.
+    let mut revoked = 0;
+    for _ in 0..100 {
+        revoked = account.sandbox.login_counters().revocations;
+        if revoked >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(revoked, 2);
 }
 
 #[tokio::test]

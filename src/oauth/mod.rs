@@ -162,6 +162,28 @@ impl AuthorizationServer {
         if let Err(e) = self.try_persist() {
             tracing::error!(error = %e, "could not save the OAuth state; sign-ins may not survive a restart");
         }
+        self.revoke_ended();
+    }
+
+    /// Revokes at NetSuite the sign-ins of grants that ended, in the background (best effort: NetSuite would
+    /// end them at their expiry anyway).
+    fn revoke_ended(&self) {
+        let ended = self.state.take_ended();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        for grant in ended {
+            let http = self.base.http().clone();
+            let netsuite = &self.config.netsuite;
+            let (url, client) = (netsuite.endpoints.revoke_url(), netsuite.client.clone());
+            let refresh = grant.login.current().refresh_token;
+            runtime.spawn(async move {
+                match crate::auth::code_grant::revoke(&http, &url, &client, &refresh).await {
+                    Ok(()) => tracing::info!(subject = %grant.subject, "revoked an ended sign-in at NetSuite"),
+                    Err(e) => tracing::warn!(subject = %grant.subject, error = %e, "could not revoke an ended sign-in at NetSuite"),
+                }
+            });
+        }
     }
 
     /// Seals the state to disk, saying whether it worked (a rotated NetSuite refresh token must be on disk

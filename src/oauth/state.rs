@@ -221,6 +221,8 @@ struct Maps {
     access: HashMap<String, Access>,
     refresh: HashMap<String, Refresh>,
     next_grant: u64,
+    /// Grants ended since the server last looked: their NetSuite sign-ins are to be revoked.
+    ended: Vec<Grant>,
 }
 
 /// The whole state behind one lock (every operation is a few map lookups).
@@ -368,6 +370,11 @@ impl State {
     /// The scopes of a refresh token, without spending it.
     pub fn refresh_scopes(&self, token: &str) -> Option<Scopes> {
         self.lock().refresh.get(&digest_of(token)).map(|r| r.scopes)
+    }
+
+    /// The grants ended since the last call (revoked, replayed, or refused by NetSuite).
+    pub fn take_ended(&self) -> Vec<Grant> {
+        std::mem::take(&mut self.lock().ended)
     }
 
     /// Forgets a grant and every token of it.
@@ -583,7 +590,9 @@ impl State {
 }
 
 fn remove_grant(m: &mut Maps, grant: u64) {
-    m.grants.remove(&grant);
+    if let Some(ended) = m.grants.remove(&grant) {
+        m.ended.push(ended);
+    }
     m.access.retain(|_, a| a.grant != grant);
     m.refresh.retain(|_, r| r.grant != grant);
     m.codes.retain(|_, c| c.grant != grant);
