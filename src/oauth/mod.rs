@@ -12,9 +12,11 @@
 mod authorize;
 mod cimd;
 mod consent;
+mod grant;
 pub mod jwt;
 mod metadata;
 mod persist;
+mod scopes;
 mod state;
 mod token;
 

@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::SecretString;
 
+pub use super::grant::{GRANT_PROFILE, GrantLogin};
 use super::persist::{SavedClient, SavedGrant, SavedRefresh, SavedToken, Snapshot};
+pub use super::scopes::{SCOPE_READ, SCOPE_WRITE, Scopes};
 use crate::auth::session::unix_now;
-use crate::auth::store::{StoreError, StoredLogin, TokenStore};
+
 use crate::netsuite::NetSuiteClient;
 
 /// Most clients kept registered (the oldest goes first).
@@ -27,61 +29,6 @@ const MAX_GRANTS: usize = 10_000;
 pub const PENDING_TTL: Duration = Duration::from_secs(600);
 /// How long an authorization code can be exchanged.
 pub const CODE_TTL: Duration = Duration::from_secs(60);
-
-/// The scopes of this server: `netsuite:write` covers `netsuite:read`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Scopes {
-    /// May call tools that write.
-    pub write: bool,
-}
-
-/// Read access.
-pub const SCOPE_READ: &str = "netsuite:read";
-/// Read and write access.
-pub const SCOPE_WRITE: &str = "netsuite:write";
-
-impl Scopes {
-    /// Parses a space-separated `scope`; unknown scopes are an error, none means both.
-    pub fn parse(scope: Option<&str>) -> Result<Self, String> {
-        let mut write = false;
-        let mut any = false;
-        for s in scope
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-        {
-            match s {
-                SCOPE_READ => any = true,
-                SCOPE_WRITE => {
-                    any = true;
-                    write = true;
-                }
-                other => {
-                    return Err(format!(
-                        "unknown scope {other:?}; this server has {SCOPE_READ} and {SCOPE_WRITE}"
-                    ));
-                }
-            }
-        }
-        Ok(Scopes {
-            write: write || !any,
-        })
-    }
-
-    /// The space-separated form.
-    pub fn as_str(self) -> &'static str {
-        if self.write {
-            "netsuite:read netsuite:write"
-        } else {
-            SCOPE_READ
-        }
-    }
-
-    /// `self` narrowed to `asked` (a refresh may ask for less, never for more).
-    pub fn narrow(self, asked: Scopes) -> Option<Scopes> {
-        (!asked.write || self.write).then_some(asked)
-    }
-}
 
 /// A client registered with `/register`.
 #[derive(Debug, Clone)]
@@ -131,69 +78,6 @@ pub struct Grant {
     pub netsuite: NetSuiteClient,
     /// Their NetSuite tokens, as the session keeps them.
     pub login: Arc<GrantLogin>,
-}
-
-/// A person's NetSuite tokens, kept for their session (as its [`TokenStore`]): a rotation is saved here and
-/// reported through the hook, so the server can seal the new refresh token to disk before it is used.
-pub struct GrantLogin {
-    login: Mutex<StoredLogin>,
-    on_change: Mutex<Option<ChangeHook>>,
-}
-
-/// Called after a person's tokens change; an error means they are not safely stored.
-pub type ChangeHook = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
-
-/// The one profile name the session of a grant uses.
-pub const GRANT_PROFILE: &str = "grant";
-
-impl GrantLogin {
-    /// Holds `login`.
-    pub fn new(login: StoredLogin) -> Arc<Self> {
-        Arc::new(GrantLogin {
-            login: Mutex::new(login),
-            on_change: Mutex::new(None),
-        })
-    }
-
-    /// Calls `hook` after every change.
-    pub fn on_change(&self, hook: ChangeHook) {
-        *self.on_change.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
-    }
-
-    /// The current tokens.
-    pub fn current(&self) -> StoredLogin {
-        self.login.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-impl TokenStore for GrantLogin {
-    fn load(&self, _profile: &str) -> Result<Option<StoredLogin>, StoreError> {
-        Ok(Some(self.current()))
-    }
-
-    fn save(&self, _profile: &str, login: &StoredLogin) -> Result<(), StoreError> {
-        *self.login.lock().unwrap_or_else(|p| p.into_inner()) = login.clone();
-        let hook = self
-            .on_change
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        match hook {
-            Some(hook) => hook().map_err(|reason| StoreError::Io {
-                path: std::path::PathBuf::from("the OAuth state"),
-                source: std::io::Error::other(reason),
-            }),
-            None => Ok(()),
-        }
-    }
-
-    fn delete(&self, _profile: &str) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-
-    fn location(&self, _profile: &str) -> String {
-        "the authorization server's state".to_owned()
-    }
 }
 
 /// An access token, keyed by its digest.
@@ -601,22 +485,7 @@ fn remove_grant(m: &mut Maps, grant: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_default_to_both_refuse_unknown_ones_and_only_narrow() {
-        assert!(Scopes::parse(None).unwrap().write);
-        assert!(!Scopes::parse(Some("netsuite:read")).unwrap().write);
-        assert!(
-            Scopes::parse(Some("netsuite:read netsuite:write"))
-                .unwrap()
-                .write
-        );
-        assert!(Scopes::parse(Some("openid")).is_err());
-        let read = Scopes { write: false };
-        let both = Scopes { write: true };
-        assert_eq!(both.narrow(read), Some(read));
-        assert_eq!(read.narrow(both), None);
-    }
+    use crate::auth::store::StoredLogin;
 
     #[test]
     fn a_replayed_refresh_token_ends_the_grant_and_old_spent_ones_are_not_kept() {
