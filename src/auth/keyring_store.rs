@@ -269,23 +269,10 @@ fn build_os_store() -> Result<Arc<CredentialStore>, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::store::tests::login;
     use super::*;
     use keyring_core::mock;
     use secrecy::ExposeSecret;
-
-    fn login(refresh: &str) -> StoredLogin {
-        StoredLogin {
-            account_id: "1234567_SB1".into(),
-            client_id: "cid".into(),
-            refresh_token: refresh.into(),
-            access_token: Some("access-secret".into()),
-            access_expires_at: Some(2_000),
-            entity: Some("12".into()),
-            role: Some("1000".into()),
-            company: Some("1234567_SB1".into()),
-            signed_in_at: 1_000,
-        }
-    }
 
     fn mock_store() -> (Arc<CredentialStore>, KeyringStore) {
         let raw: Arc<CredentialStore> = mock::Store::new().unwrap();

@@ -323,11 +323,11 @@ impl StoredLogin {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn login(refresh: &str) -> StoredLogin {
+    pub(crate) fn login(refresh: &str) -> StoredLogin {
         StoredLogin {
             account_id: "1234567_SB1".into(),
             client_id: "cid".into(),
