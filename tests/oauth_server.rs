@@ -500,3 +500,66 @@ async fn the_consent_page_names_the_client_and_declining_tells_the_client() {
         .unwrap();
     assert_eq!(again.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn a_session_answers_only_the_person_who_opened_it() {
+    let account = common::start(Algorithm::ES256).await;
+    let server = serve(&account).await;
+    let (_, alice) = sign_in(&server, None).await;
+    let (_, bob) = sign_in(&server, None).await;
+    let post = |token: &str, session: Option<&str>, body: Value| {
+        let mut r = reqwest::Client::new()
+            .post(format!("{}/mcp", server.base))
+            .bearer_auth(token)
+            .header("accept", "application/json, text/event-stream")
+            .json(&body);
+        if let Some(s) = session {
+            r = r.header("mcp-session-id", s);
+        }
+        r.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let opened = post(alice["access_token"].as_str().unwrap(), None, init)
+        .await
+        .unwrap();
+    assert_eq!(opened.status().as_u16(), 200);
+    let session = opened.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    // Bob signed in through another client registration: a different owner.
+    let theirs = post(
+        bob["access_token"].as_str().unwrap(),
+        Some(&session),
+        list.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(theirs.status().as_u16(), 404);
+    let unknown = post(
+        alice["access_token"].as_str().unwrap(),
+        Some("not-a-session"),
+        list.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    let notified = post(
+        alice["access_token"].as_str().unwrap(),
+        Some(&session),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(notified.status().as_u16(), 202);
+    let own = post(
+        alice["access_token"].as_str().unwrap(),
+        Some(&session),
+        list,
+    )
+    .await
+    .unwrap();
+    assert_eq!(own.status().as_u16(), 200);
+}

@@ -14,6 +14,7 @@ use super::access::{McpAuthenticator, TokenRefusal};
 use super::bearer::{BearerToken, bearer_credentials};
 use super::deadline::{Limits, serve_post};
 use super::hosts::{AllowedHost, AllowedOrigin, parse_request_host, parse_request_origin};
+use super::owners::SessionOwners;
 use super::plain;
 use crate::config::Key;
 use crate::server::Principal;
@@ -26,6 +27,8 @@ pub(super) struct Guard {
     pub(super) bearer: Option<BearerToken>,
     /// Tokens checked by an authorization server or identity provider (wins over `bearer`).
     pub(super) delegated: Option<Arc<dyn McpAuthenticator>>,
+    /// With `delegated`: which person each session belongs to.
+    pub(super) owners: SessionOwners,
     pub(super) hosts: Vec<AllowedHost>,
     pub(super) origins: Vec<AllowedOrigin>,
     pub(super) limits: Limits,
@@ -47,16 +50,51 @@ pub(super) async fn guard_mcp(
     if let Err(refusal) = guard.check_origin(request.headers()) {
         return refusal.into_response();
     }
+    let mut principal = None;
     if let Some(authenticator) = &guard.delegated {
         match delegated_check(authenticator.as_ref(), request.headers()).await {
-            Ok(principal) => {
-                request.extensions_mut().insert(principal);
-            }
+            Ok(p) => principal = Some(p),
             Err(refusal) => return refusal.into_response_with(authenticator.challenge()),
         }
     } else if let Err(refusal) = guard.check_bearer(request.headers()) {
         return refusal.into_response();
     }
+    let session = request
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let (Some(p), Some(id)) = (&principal, &session)
+        && !guard.owners.allows(id, p)
+    {
+        tracing::warn!(subject = %p.subject, "refused a request for an MCP session of someone else (or unknown)");
+        return plain(StatusCode::NOT_FOUND, "Not Found: unknown session");
+    }
+    if let Some(p) = &principal {
+        request.extensions_mut().insert(p.clone());
+    }
+    let response = guarded(&guard, request, next).await;
+    if let Some(p) = &principal {
+        match (
+            &session,
+            response
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok()),
+        ) {
+            (None, Some(created)) => guard.owners.bind(created, p),
+            (Some(id), _) if response.status() == StatusCode::NO_CONTENT => guard.owners.forget(id),
+            _ => {}
+        }
+    }
+    response
+}
+
+/// The header carrying an MCP session id.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// The rest of the guard, once the caller is known: no token passthrough, then the limits of a POST.
+async fn guarded(guard: &Guard, mut request: Request, next: Next) -> Response {
     // No token passthrough: an inbound token must never reach rmcp, a tool or anything downstream.
     request.headers_mut().remove(header::AUTHORIZATION);
     if request.method() != Method::POST {

@@ -28,6 +28,7 @@ mod deadline;
 mod guard;
 mod hosts;
 mod options;
+mod owners;
 mod routes;
 mod server;
 

@@ -76,6 +76,7 @@ where
             .delegated
             .as_ref()
             .map(|d| Arc::clone(&d.authenticator)),
+        owners: Default::default(),
         hosts,
         origins,
         limits: Limits {
