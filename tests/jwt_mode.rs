@@ -78,11 +78,7 @@ struct Server {
 }
 
 async fn serve(account: &TestAccount, idp: &Idp) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut cmd = tokio::process::Command::new(common::bin());
     cmd.args(["serve", "--http", &format!("127.0.0.1:{port}")])

@@ -255,42 +255,19 @@ async fn a_wrong_verifier_or_a_reused_code_gets_no_token() {
     let account = common::start(Algorithm::ES256).await;
     let server = serve(&account).await;
     let http = no_redirects();
-    let reg: Value = http
-        .post(format!("{}/register", server.base))
-        .json(&json!({"redirect_uris": [REDIRECT]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let client_id = reg["client_id"].as_str().unwrap();
+    let client_id = register(&server, "test client").await;
     let verifier = "w".repeat(43);
-    let authorize = format!(
-        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
-        server.base,
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
-        s256(&verifier)
-    );
-    let to_netsuite = consent(&http, &server.base, &authorize).await;
-    let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
-    let to_client = location(&http.get(&to_callback).send().await.unwrap());
-    let code = query(&to_client, "code").unwrap();
+    let authorize = authorize_url(&server.base, &client_id, &verifier, &[]);
+    let code = query(
+        &browse_sign_in(&http, &server.base, &authorize).await,
+        "code",
+    )
+    .unwrap();
     let exchange = |verifier: String| {
-        let http = http.clone();
-        let url = format!("{}/token", server.base);
-        let (code, client_id) = (code.clone(), client_id.to_owned());
+        let (base, client_id, code) = (server.base.clone(), client_id.clone(), code.clone());
         async move {
-            http.post(url)
-                .form(&[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("code_verifier", &verifier),
-                    ("client_id", &client_id),
-                ])
-                .send()
+            exchange(&base, &client_id, &code, &verifier)
                 .await
-                .unwrap()
                 .status()
                 .as_u16()
         }
@@ -365,44 +342,18 @@ async fn when_netsuite_ends_a_persons_session_the_client_is_told_and_must_sign_i
 async fn a_code_exchanged_twice_ends_what_it_issued() {
     let account = common::start(Algorithm::ES256).await;
     let server = serve(&account).await;
-    let http = no_redirects();
-    let reg: Value = http
-        .post(format!("{}/register", server.base))
-        .json(&json!({"redirect_uris": [REDIRECT]}))
-        .send()
+    let client_id = register(&server, "test client").await;
+    let verifier = "z".repeat(43);
+    let authorize = authorize_url(&server.base, &client_id, &verifier, &[]);
+    let landed = browse_sign_in(&no_redirects(), &server.base, &authorize).await;
+    let code = query(&landed, "code").unwrap();
+    let first: Value = exchange(&server.base, &client_id, &code, &verifier)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let client_id = reg["client_id"].as_str().unwrap().to_owned();
-    let verifier = "z".repeat(43);
-    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &client_id)
-        .append_pair("redirect_uri", REDIRECT)
-        .append_pair("code_challenge", &s256(&verifier))
-        .append_pair("code_challenge_method", "S256");
-    let to_netsuite = consent(&http, &server.base, authorize.as_str()).await;
-    let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
-    let code = query(
-        &location(&http.get(&to_callback).send().await.unwrap()),
-        "code",
-    )
-    .unwrap();
-    let exchange = || {
-        http.post(format!("{}/token", server.base)).form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("code_verifier", verifier.as_str()),
-            ("client_id", client_id.as_str()),
-        ])
-    };
-    let first: Value = exchange().send().await.unwrap().json().await.unwrap();
     let access = first["access_token"].as_str().unwrap();
-    let again = exchange().send().await.unwrap();
+    let again = exchange(&server.base, &client_id, &code, &verifier).await;
     assert_eq!(again.status().as_u16(), 400);
     let r = reqwest::Client::new()
         .post(format!("{}/mcp", server.base))
@@ -423,26 +374,13 @@ async fn the_consent_page_names_the_client_and_declining_tells_the_client() {
     let account = common::start(Algorithm::ES256).await;
     let server = serve(&account).await;
     let http = no_redirects();
-    let reg: Value = http
-        .post(format!("{}/register", server.base))
-        .json(&json!({"redirect_uris": [REDIRECT], "client_name": "Acme <Assistant>"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let client_id = reg["client_id"].as_str().unwrap();
-    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", REDIRECT)
-        .append_pair("code_challenge", &s256(&"d".repeat(43)))
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("scope", "netsuite:read")
-        .append_pair("state", "s-1");
+    let client_id = register(&server, "Acme <Assistant>").await;
+    let authorize = authorize_url(
+        &server.base,
+        &client_id,
+        &"d".repeat(43),
+        &[("scope", "netsuite:read"), ("state", "s-1")],
+    );
     let page = http.get(authorize).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let csp = page.headers()["content-security-policy"]

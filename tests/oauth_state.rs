@@ -104,16 +104,7 @@ async fn a_client_named_by_its_metadata_document_signs_in_without_registering() 
     let account = common::start(Algorithm::ES256).await;
     let client_id = client_document().await;
     let verifier = "m".repeat(43);
-    let authorize = |base: &str| {
-        let mut url = url::Url::parse(&format!("{base}/authorize")).unwrap();
-        url.query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", &client_id)
-            .append_pair("redirect_uri", REDIRECT)
-            .append_pair("code_challenge", &s256(&verifier))
-            .append_pair("code_challenge_method", "S256");
-        url
-    };
+    let authorize = |base: &str| authorize_url(base, &client_id, &verifier, &[]);
     let http = no_redirects();
 
     // By default documents are fetched over https from public addresses only: this loopback one is refused.
@@ -143,21 +134,10 @@ async fn a_client_named_by_its_metadata_document_signs_in_without_registering() 
         .await
         .unwrap();
     assert_eq!(meta["client_id_metadata_document_supported"], true);
-    let to_netsuite = consent(&http, &server.base, authorize(&server.base).as_str()).await;
-    let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
-    let to_client = location(&http.get(&to_callback).send().await.unwrap());
-    let code = query(&to_client, "code").expect("a code");
-    let tokens: Value = http
-        .post(format!("{}/token", server.base))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", &verifier),
-            ("client_id", &client_id),
-        ])
-        .send()
+    let landed = browse_sign_in(&http, &server.base, &authorize(&server.base)).await;
+    let code = query(&landed, "code").expect("a code");
+    let tokens: Value = exchange(&server.base, &client_id, &code, &verifier)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -55,12 +55,7 @@ impl RedirectOrigin {
             None => (raw, false),
         };
         let url = Url::parse(text).map_err(|e| format!("{raw:?} is not an origin ({e})"))?;
-        let host = match url.host() {
-            Some(url::Host::Domain(d)) => d.to_owned(),
-            Some(url::Host::Ipv4(ip)) => ip.to_string(),
-            Some(url::Host::Ipv6(ip)) => ip.to_string(),
-            None => return Err(format!("{raw:?} has no host")),
-        };
+        let host = host_of(&url).ok_or_else(|| format!("{raw:?} has no host"))?;
         if !matches!(url.scheme(), "https" | "http") || url.path() != "/" || url.query().is_some() {
             return Err(format!(
                 "{raw:?} is not an origin: use scheme://host, scheme://host:port or scheme://host:*"
@@ -85,17 +80,23 @@ impl RedirectOrigin {
 
     /// Whether `uri` is on this origin.
     pub fn allows(&self, uri: &Url) -> bool {
-        let host = match uri.host() {
-            Some(url::Host::Domain(d)) => d.to_owned(),
-            Some(url::Host::Ipv4(ip)) => ip.to_string(),
-            Some(url::Host::Ipv6(ip)) => ip.to_string(),
-            None => return false,
+        let Some(host) = host_of(uri) else {
+            return false;
         };
         uri.scheme() == self.scheme
             && host.eq_ignore_ascii_case(&self.host)
             && self
                 .port
                 .is_none_or(|p| uri.port_or_known_default() == Some(p))
+    }
+}
+
+/// A URL's host as compared here: a name, or an IP literal (IPv6 without brackets).
+fn host_of(url: &Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Domain(d) => Some(d.to_owned()),
+        url::Host::Ipv4(ip) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) => Some(ip.to_string()),
     }
 }
 

@@ -144,6 +144,15 @@ pub async fn run_bin_in(cwd: &Path, args: &[&str], env: &[(String, String)]) -> 
     cmd.output().await.unwrap()
 }
 
+/// A loopback port free a moment ago (for a server whose URL must be known before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

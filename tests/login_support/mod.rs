@@ -11,6 +11,7 @@ use netsuite_sandbox::DEFAULT_PUBLIC_CLIENT_ID;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+pub use super::common::free_port;
 use super::common::{self, ACCOUNT, TestAccount, text};
 
 /// The environment `login`, `serve` and `logout` get: the public integration of the sandbox, the token store in
@@ -25,14 +26,6 @@ pub fn login_env(account: &TestAccount, dir: &Path) -> Vec<(String, String)> {
         ("NETSUITE_MCP_TOKEN_DIR".into(), dir.display().to_string()),
         ("RUST_LOG".into(), "trace".into()),
     ]
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A running `login`, its stderr collected.

@@ -12,17 +12,10 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 
+pub use super::common::free_port;
 use super::common::{self, ACCOUNT, TestAccount};
 
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A running `serve --http` in oauth mode in front of `account`'s sandbox.
 pub struct Server {
@@ -97,60 +90,92 @@ pub fn query(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Registers a client, signs a person in (scope `scope`) and returns (client id, token response).
-pub async fn sign_in(server: &Server, scope: Option<&str>) -> (String, Value) {
-    let http = no_redirects();
-    let reg: Value = http
+/// Registers a public client with [`REDIRECT`] and returns its id.
+pub async fn register(server: &Server, name: &str) -> String {
+    let reg: Value = reqwest::Client::new()
         .post(format!("{}/register", server.base))
-        .json(&json!({"redirect_uris": [REDIRECT], "client_name": "test client"}))
+        .json(&json!({"redirect_uris": [REDIRECT], "client_name": name}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let client_id = reg["client_id"].as_str().unwrap().to_owned();
-    let verifier = "v".repeat(43);
-    let mut authorize = url::Url::parse(&format!("{}/authorize", server.base)).unwrap();
-    authorize
-        .query_pairs_mut()
+    reg["client_id"].as_str().unwrap().to_owned()
+}
+
+/// `<base>/authorize` for `client_id` with [`REDIRECT`] and the S256 challenge of `verifier`, plus `extra`.
+pub fn authorize_url(
+    base: &str,
+    client_id: &str,
+    verifier: &str,
+    extra: &[(&str, &str)],
+) -> url::Url {
+    let mut url = url::Url::parse(&format!("{base}/authorize")).unwrap();
+    url.query_pairs_mut()
         .append_pair("response_type", "code")
-        .append_pair("client_id", &client_id)
+        .append_pair("client_id", client_id)
         .append_pair("redirect_uri", REDIRECT)
-        .append_pair("code_challenge", &s256(&verifier))
+        .append_pair("code_challenge", &s256(verifier))
         .append_pair("code_challenge_method", "S256")
-        .append_pair("state", "client-state-1")
-        .append_pair("resource", &format!("{}/mcp", server.base));
-    if let Some(scope) = scope {
-        authorize.query_pairs_mut().append_pair("scope", scope);
-    }
-    // The browser: our /authorize → NetSuite's authorize page → our callback → the client's redirect URI.
-    let to_netsuite = consent(&http, &server.base, authorize.as_str()).await;
+        .extend_pairs(extra);
+    url
+}
+
+/// The person's browser from `authorize` to the client's redirect URI: consent, NetSuite's sign-in page, our
+/// callback. Returns the URL the client receives.
+pub async fn browse_sign_in(http: &reqwest::Client, base: &str, authorize: &url::Url) -> String {
+    let to_netsuite = consent(http, base, authorize.as_str()).await;
     let to_callback = location(&http.get(&to_netsuite).send().await.unwrap());
     assert!(
-        to_callback.starts_with(&format!("{}/oauth/netsuite/callback", server.base)),
+        to_callback.starts_with(&format!("{base}/oauth/netsuite/callback")),
         "{to_callback}"
     );
     let to_client = location(&http.get(&to_callback).send().await.unwrap());
     assert!(to_client.starts_with(REDIRECT), "{to_client}");
+    to_client
+}
+
+/// The token endpoint's answer to an authorization code.
+pub async fn exchange(
+    base: &str,
+    client_id: &str,
+    code: &str,
+    verifier: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", verifier),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Registers a client, signs a person in (scope `scope`) and returns (client id, token response).
+pub async fn sign_in(server: &Server, scope: Option<&str>) -> (String, Value) {
+    let client_id = register(server, "test client").await;
+    let verifier = "v".repeat(43);
+    let resource = format!("{}/mcp", server.base);
+    let mut extra = vec![("state", "client-state-1"), ("resource", resource.as_str())];
+    if let Some(scope) = scope {
+        extra.push(("scope", scope));
+    }
+    let authorize = authorize_url(&server.base, &client_id, &verifier, &extra);
+    let to_client = browse_sign_in(&no_redirects(), &server.base, &authorize).await;
     assert_eq!(
         query(&to_client, "state").as_deref(),
         Some("client-state-1")
     );
     assert_eq!(query(&to_client, "iss"), Some(format!("{}/", server.base)));
     let code = query(&to_client, "code").expect("a code");
-    let tokens: Value = http
-        .post(format!("{}/token", server.base))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", &verifier),
-            ("client_id", &client_id),
-            ("redirect_uri", REDIRECT),
-        ])
-        .send()
+    let tokens: Value = exchange(&server.base, &client_id, &code, &verifier)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
