@@ -54,13 +54,30 @@ if grep -q "$NETSUITE_MCP_HTTP_TOKEN" "$LOG"; then
   exit 1
 fi
 
+echo "== write confirmations (elicitation) through the Python SDK, stateful and stateless"
+start_server() { # LOG ARGS...: starts serve with ARGS, prints its /mcp URL
+  local log="$1"; shift
+  NETSUITE_MCP_TOOLSETS=records,records_write,records_delete "$BIN" serve --http 127.0.0.1:0 --sandbox "$@" >/dev/null 2>"$log" &
+  echo $! >"$log.pid"
+  for _ in $(seq 1 120); do
+    grep -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$log" | head -n 1 | grep . && return 0
+    sleep 0.5
+  done
+  cat "$log" >&2; return 1
+}
+CONFIRM_URL="$(start_server "$DIR/serve-confirm.log")"
+STATELESS_URL="$(start_server "$DIR/serve-stateless.log" --stateless)"
+trap 'kill -TERM "$SERVER_PID" "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+"$DIR/venv/bin/python" "$ROOT/scripts/confirm_client_check.py" "$CONFIRM_URL" "$STATELESS_URL"
+kill -TERM "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true
+
 echo "== the Python SDK's OAuth client against NETSUITE_MCP_AUTH=oauth (the sandbox's NetSuite sign-in)"
 OAUTH_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 OAUTH_LOG="$DIR/serve-oauth.log"
 NETSUITE_MCP_AUTH=oauth NETSUITE_MCP_PUBLIC_URL="http://127.0.0.1:$OAUTH_PORT" RUST_LOG=info \
   "$BIN" serve --http "127.0.0.1:$OAUTH_PORT" --sandbox 2>"$OAUTH_LOG" &
 OAUTH_PID=$!
-trap 'kill -TERM "$SERVER_PID" "$OAUTH_PID" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill -TERM "$SERVER_PID" "$OAUTH_PID" "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
   grep -q "serving MCP at" "$OAUTH_LOG" && break
   kill -0 "$OAUTH_PID" 2>/dev/null || { cat "$OAUTH_LOG" >&2; exit 1; }

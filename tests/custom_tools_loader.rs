@@ -438,3 +438,29 @@ fn tools_validate_prints_file_and_line_and_exits_non_zero() {
     assert_eq!(from_env.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&from_env.stderr).contains("missing"));
 }
+
+#[test]
+fn writing_tools_are_destructive_unless_declared_otherwise_and_reading_tools_never_are() {
+    let parse = |text: &str| custom::parse_tool(Path::new("t.toml"), text, &builtin_tool_names());
+    assert!(parse(RESTLET).unwrap().annotations().destructive);
+    let gentle = parse(&RESTLET.replace(
+        "kind = \"restlet\"",
+        "kind = \"restlet\"\ndestructive = false",
+    ))
+    .unwrap();
+    assert!(!gentle.read_only());
+    assert!(!gentle.annotations().destructive);
+    assert_one(
+        &RESTLET.replace(
+            "kind = \"restlet\"",
+            "kind = \"restlet\"\nread_only = true\ndestructive = true",
+        ),
+        5,
+        "cannot be destructive",
+    );
+    assert_one(
+        &RESTLET.replace("kind = \"restlet\"", "kind = \"restlet\"\ndestructive = 1"),
+        4,
+        "`destructive` must be true or false",
+    );
+}

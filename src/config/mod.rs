@@ -37,8 +37,8 @@ pub use oauth::{
     OAuthServerConfig, RedirectOrigin, StateConfig,
 };
 pub use server::{
-    DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig, MAX_POLL_INTERVAL,
-    MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,
+    ConfirmConfig, ConfirmMode, DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig,
+    MAX_POLL_INTERVAL, MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,
 };
 pub use table::{Key, SETTINGS, Settings};
 pub use values::{EnvValue, ListSetting};

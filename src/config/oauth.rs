@@ -309,19 +309,10 @@ impl Settings {
         })
     }
 
-    /// The state key and directory; `None` when no key is set (and then no directory may be set either).
-    fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
+    /// The state key, checked (long and varied enough); `None` when neither it nor its file is set. Everything
+    /// the server seals (the authorization server's state, write confirmations) derives its key from it.
+    pub(crate) fn sealing_key(&self) -> Result<Option<secrecy::SecretString>, ConfigError> {
         if self.state_key.is_none() && self.state_key_file.is_none() {
-            if self.state_dir.is_some() {
-                return Err(ConfigError::Invalid {
-                    setting: Key::StateDir.env(),
-                    reason: format!(
-                        "the state is kept encrypted: set {} (or {}) too",
-                        Key::StateKey.env(),
-                        Key::StateKeyFile.env()
-                    ),
-                });
-            }
             return Ok(None);
         }
         let key = super::auth::secret(
@@ -339,6 +330,27 @@ impl Settings {
                 ),
             });
         }
+        Ok(Some(key))
+    }
+
+    /// The state key and directory; `None` when no key is set (and then no directory may be set either).
+    fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
+        if self.state_key.is_none() && self.state_key_file.is_none() {
+            if self.state_dir.is_some() {
+                return Err(ConfigError::Invalid {
+                    setting: Key::StateDir.env(),
+                    reason: format!(
+                        "the state is kept encrypted: set {} (or {}) too",
+                        Key::StateKey.env(),
+                        Key::StateKeyFile.env()
+                    ),
+                });
+            }
+            return Ok(None);
+        }
+        let Some(key) = self.sealing_key()? else {
+            return Ok(None);
+        };
         Ok(Some(StateConfig {
             dir: self.state_dir.clone(),
             key,

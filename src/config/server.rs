@@ -1,5 +1,6 @@
 //! What the MCP server layer takes from the configuration: [`GovernanceConfig`] (which tools, read-only, record
-//! types, result budget) and [`ToolsDirConfig`] (custom tool files and how often to re-read them).
+//! types, result budget), [`ToolsDirConfig`] (custom tool files and how often to re-read them) and
+//! [`ConfirmConfig`] (which writes the user confirms first).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,11 +45,48 @@ pub struct ToolsDirConfig {
     pub poll: Option<Duration>,
 }
 
+/// Which writes the user is asked to confirm before they are sent (`NETSUITE_MCP_CONFIRM_WRITES`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConfirmMode {
+    /// Deleting a record, replacing sublist lines, and custom tools declared `destructive = true`.
+    #[default]
+    Destructive,
+    /// Every tool that writes.
+    All,
+    /// None: clients without elicitation behave the same.
+    Off,
+}
+
+impl std::str::FromStr for ConfirmMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "destructive" => Ok(Self::Destructive),
+            "all" => Ok(Self::All),
+            "off" => Ok(Self::Off),
+            other => Err(format!(
+                "unknown value {other:?}; use destructive, all or off"
+            )),
+        }
+    }
+}
+
+/// Confirmations before writes.
+#[derive(Debug, Clone, Default)]
+pub struct ConfirmConfig {
+    pub mode: ConfirmMode,
+    /// The state key (`NETSUITE_MCP_STATE_KEY`): the confirmation sealing key derives from it, so instances that
+    /// share it accept each other's confirmations (stateless HTTP behind a load balancer). `None`: a random key
+    /// per process.
+    pub key: Option<secrecy::SecretString>,
+}
+
 /// Everything the server builder takes from the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     pub governance: GovernanceConfig,
     pub tools_dir: ToolsDirConfig,
+    pub confirm: ConfirmConfig,
 }
 
 impl ServerConfig {
@@ -69,9 +107,20 @@ impl ServerConfig {
                 .max_result_chars()?
                 .unwrap_or(DEFAULT_MAX_RESULT_CHARS),
         };
+        let confirm = ConfirmConfig {
+            mode: match settings.confirm_writes()? {
+                Some(v) => v.parse().map_err(|reason| ConfigError::Invalid {
+                    setting: super::Key::ConfirmWrites.env(),
+                    reason,
+                })?,
+                None => ConfirmMode::default(),
+            },
+            key: settings.sealing_key()?,
+        };
         Ok(Self {
             governance,
             tools_dir,
+            confirm,
         })
     }
 }

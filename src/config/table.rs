@@ -141,6 +141,11 @@ settings! {
     ExcludeTools => exclude_tools: ListSetting {
         env: "NETSUITE_MCP_EXCLUDE_TOOLS", flag: "--exclude-tools", default: "unset",
     }
+    /// Which writes the user confirms before they are sent (clients that can ask): `destructive`, `all` or `off`.
+    ConfirmWrites => confirm_writes: String {
+        env: "NETSUITE_MCP_CONFIRM_WRITES", default: "destructive",
+        check: |v: &String| v.parse::<super::ConfirmMode>().map(|_| ()),
+    }
     /// Allow-list of record types the record tools may touch.
     RecordTypes => record_types: ListSetting { env: "NETSUITE_MCP_RECORD_TYPES", default: "all", }
     /// Directory of custom tool files.

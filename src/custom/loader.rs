@@ -155,7 +155,14 @@ fn integer_value(v: &DeValue<'_>) -> Option<i64> {
 
 const SUITEQL_KEYS: &[&str] = &["query", "limit"];
 const RESTLET_KEYS: &[&str] = &["script", "deploy", "method"];
-const COMMON_KEYS: &[&str] = &["name", "description", "read_only", "kind", "params"];
+const COMMON_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "read_only",
+    "destructive",
+    "kind",
+    "params",
+];
 
 /// Top-level values of a file, by key.
 #[derive(Default)]
@@ -163,6 +170,7 @@ struct Top<'t, 'i> {
     name: Option<&'t Spanned<DeValue<'i>>>,
     description: Option<&'t Spanned<DeValue<'i>>>,
     read_only: Option<&'t Spanned<DeValue<'i>>>,
+    destructive: Option<&'t Spanned<DeValue<'i>>>,
     kind: Option<&'t Spanned<DeValue<'i>>>,
     params: Option<&'t Spanned<DeValue<'i>>>,
     query: Option<&'t Spanned<DeValue<'i>>>,
@@ -198,6 +206,7 @@ fn parse_file(
             "name" => &mut top.name,
             "description" => &mut top.description,
             "read_only" => &mut top.read_only,
+            "destructive" => &mut top.destructive,
             "kind" => &mut top.kind,
             "params" => &mut top.params,
             "query" => &mut top.query,
@@ -298,19 +307,8 @@ fn parse_file(
             }
         }
     }
-    let read_only = top.read_only.and_then(|v| match v.get_ref() {
-        DeValue::Boolean(b) => Some((*b, v.span().start)),
-        other => {
-            ctx.at(
-                v.span().start,
-                format!(
-                    "`read_only` must be true or false, found {}",
-                    type_name(other)
-                ),
-            );
-            None
-        }
-    });
+    let read_only = boolean(&mut ctx, "read_only", top.read_only);
+    let destructive = boolean(&mut ctx, "destructive", top.destructive);
     let target = if kind == Some(KindName::Restlet) {
         Target::Restlet
     } else {
@@ -331,6 +329,16 @@ fn parse_file(
                 ToolKind::Suiteql { .. } => true,
                 ToolKind::Restlet { .. } => read_only.is_some_and(|(b, _)| b),
             };
+            if let Some((true, at)) = destructive.filter(|_| read_only) {
+                ctx.at(
+                    at,
+                    "a tool that only reads cannot be destructive: remove `destructive` or set read_only = false",
+                );
+                return Err(ctx.problems);
+            }
+            // A tool that writes is destructive unless its file says otherwise (MCP's default, and the
+            // conservative one: hosts and NETSUITE_MCP_CONFIRM_WRITES ask before destructive calls).
+            let destructive = !read_only && destructive.is_none_or(|(b, _)| b);
             let Some(params) = params.into_iter().map(|e| e.param).collect() else {
                 return Err(ctx.problems);
             };
@@ -339,6 +347,7 @@ fn parse_file(
                     name,
                     description,
                     read_only,
+                    destructive,
                     kind,
                     params,
                     source: file.to_owned(),
@@ -355,6 +364,24 @@ fn parse_file(
 }
 
 type Params = [ParamEntry];
+
+/// A `true`/`false` value of `key`, with where it is; a problem for anything else.
+fn boolean(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    value: Option<&Spanned<DeValue<'_>>>,
+) -> Option<(bool, usize)> {
+    value.and_then(|v| match v.get_ref() {
+        DeValue::Boolean(b) => Some((*b, v.span().start)),
+        other => {
+            ctx.at(
+                v.span().start,
+                format!("`{key}` must be true or false, found {}", type_name(other)),
+            );
+            None
+        }
+    })
+}
 
 fn suiteql_kind(
     ctx: &mut Ctx<'_>,

@@ -46,6 +46,8 @@ pub struct CustomTool {
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) read_only: bool,
+    /// Tools that write: whether the change may destroy data (the file's `destructive`, default true).
+    pub(crate) destructive: bool,
     pub(crate) kind: ToolKind,
     pub(crate) params: Vec<Param>,
     pub(crate) source: PathBuf,
@@ -136,8 +138,9 @@ impl CustomTool {
         }
     }
 
-    /// Annotations from the kind and `read_only`: read-only tools are `true/false/true/true` like every built-in
-    /// read; other RESTlet tools are `false/true/false/true` like `call_restlet`, since the script may do anything.
+    /// Annotations from the kind, `read_only` and `destructive`: read-only tools are `true/false/true/true` like
+    /// every built-in read; other RESTlet tools are `false/true/false/true` like `call_restlet`, since the script
+    /// may do anything, or `false/false/false/true` when the file declares `destructive = false`.
     pub fn annotations(&self) -> Annotations {
         if self.read_only {
             Annotations {
@@ -149,7 +152,7 @@ impl CustomTool {
         } else {
             Annotations {
                 read_only: false,
-                destructive: true,
+                destructive: self.destructive,
                 idempotent: false,
                 open_world: true,
             }

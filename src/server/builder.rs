@@ -23,7 +23,7 @@ use super::reload::{ToolsDir, load_custom};
 use crate::catalog::governance::Governance;
 use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, CatalogTool, TOOLSETS, ToolContext};
-use crate::config::{GovernanceConfig, ServerConfig, SettingError};
+use crate::config::{ConfirmConfig, GovernanceConfig, ServerConfig, SettingError};
 use crate::custom::DirState;
 use crate::netsuite::NetSuiteClient;
 
@@ -54,6 +54,7 @@ pub struct ServerBuilder {
     governance: GovernanceSource,
     tools_dir: Option<PathBuf>,
     poll: Duration,
+    confirm: ConfirmConfig,
 }
 
 impl Default for ServerBuilder {
@@ -64,6 +65,7 @@ impl Default for ServerBuilder {
             governance: GovernanceSource::Given(Governance::default()),
             tools_dir: None,
             poll: DEFAULT_POLL_INTERVAL,
+            confirm: ConfirmConfig::default(),
         }
     }
 }
@@ -74,6 +76,7 @@ pub struct PreparedServer {
     catalog: Arc<LiveCatalog>,
     governance: Governance,
     tools_dir: Option<ToolsDir>,
+    confirm: ConfirmConfig,
 }
 
 impl ServerBuilder {
@@ -93,6 +96,13 @@ impl ServerBuilder {
         if let Some(poll) = config.tools_dir.poll {
             self.poll = poll;
         }
+        self.confirm = config.confirm.clone();
+        self
+    }
+
+    /// Which writes the user confirms first, when the client can ask (default: the destructive ones).
+    pub fn confirmations(mut self, confirm: ConfirmConfig) -> Self {
+        self.confirm = confirm;
         self
     }
 
@@ -160,6 +170,7 @@ impl ServerBuilder {
             catalog: live,
             governance,
             tools_dir,
+            confirm: self.confirm,
         })
     }
 
@@ -197,6 +208,7 @@ impl PreparedServer {
             },
             listeners: Listeners::default(),
             tools_dir: self.tools_dir.map(Arc::new),
+            confirm: Arc::new(super::confirm::Confirmations::new(&self.confirm)),
         }
     }
 }
