@@ -29,6 +29,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use rmcp::RoleServer;
+use rmcp::model::{CallToolResponse, ProtocolVersion};
+use rmcp::service::RequestContext;
+
+use super::{NetSuiteServer, Principal};
 use crate::catalog::CatalogTool;
 use crate::config::{ConfirmConfig, ConfirmMode};
 
@@ -395,6 +400,91 @@ fn derive(secret: &SecretString, out: &mut [u8; 32]) -> Option<()> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a `tools/call` carries that the confirmation step reads.
+pub(super) struct Asked<'a> {
+    pub name: &'a str,
+    pub arguments: &'a JsonObject,
+    pub request_state: Option<&'a str>,
+    pub input_responses: Option<&'a rmcp::model::InputResponses>,
+}
+
+impl NetSuiteServer {
+    /// Asks the user to confirm a write in scope (see [`confirm`]). `None`: run the call; `Some`: answer this.
+    pub(super) async fn confirm_step(
+        &self,
+        asked: &Asked<'_>,
+        context: &RequestContext<RoleServer>,
+        principal: Option<&Principal>,
+    ) -> Option<CallToolResponse> {
+        let catalog = self.catalog.snapshot();
+        let tool = catalog.get(asked.name)?;
+        // A call the server refuses anyway is not worth the user's attention: call_as answers it.
+        if self.ctx.governance.check(tool).is_err()
+            || principal.is_some_and(|p| p.read_only && !tool.is_read_only())
+        {
+            return None;
+        }
+        let modern = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let capabilities = context.client_capabilities();
+        let can_ask = can_elicit_form(capabilities.as_ref()) && (modern || has_session(context));
+        let call = Call {
+            tool,
+            args: asked.arguments,
+            principal: principal.map(|p| (p.subject.as_str(), p.client_id.as_deref())),
+            modern,
+            can_ask,
+            request_state: asked.request_state,
+            input_responses: asked.input_responses,
+        };
+        match self.confirm.gate(&call) {
+            Gate::Proceed => None,
+            Gate::Ask(question) => {
+                tracing::info!(tool = asked.name, "asked the user to confirm a write");
+                Some(question.into())
+            }
+            Gate::Stop(result) => Some(result.into()),
+            Gate::AskOverSession { params, summary } => {
+                tracing::info!(tool = asked.name, "asking the user to confirm a write");
+                let answer = tokio::select! {
+                    biased;
+                    () = context.ct.cancelled() => {
+                        return Some(refusal("The call was cancelled; nothing was sent to NetSuite.").into());
+                    }
+                    answer = context.peer.create_elicitation_with_timeout(params, Some(CONFIRMATION_TTL)) => answer,
+                };
+                match answer {
+                    Ok(result) => match outcome(result.action, &summary) {
+                        Gate::Proceed => None,
+                        Gate::Stop(result) => Some(result.into()),
+                        _ => None,
+                    },
+                    Err(e) => {
+                        tracing::info!(tool = asked.name, error = %e, "the confirmation got no answer");
+                        Some(
+                            refusal(&format!(
+                                "The user's confirmation could not be obtained ({e}), so nothing was sent to \
+                                 NetSuite: {summary}."
+                            ))
+                            .into(),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether the client can answer a request from the server during this call: stdio, or HTTP with a session
+/// (stateless HTTP has no stream to send the request on).
+fn has_session(context: &RequestContext<RoleServer>) -> bool {
+    match context.extensions.get::<axum::http::request::Parts>() {
+        None => true,
+        Some(parts) => parts.headers.contains_key("mcp-session-id"),
+    }
 }
 
 #[cfg(test)]

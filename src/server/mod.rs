@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    JsonObject, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
     SubscriptionFilter, Tool,
 };
@@ -422,92 +422,6 @@ fn auth_is_transient(e: &AuthError) -> bool {
     }
 }
 
-/// What a `tools/call` carries that the confirmation step reads.
-struct Asked<'a> {
-    name: &'a str,
-    arguments: &'a JsonObject,
-    request_state: Option<&'a str>,
-    input_responses: Option<&'a rmcp::model::InputResponses>,
-}
-
-impl NetSuiteServer {
-    /// Asks the user to confirm a write in scope (see [`confirm`]). `None`: run the call; `Some`: answer this.
-    async fn confirm_step(
-        &self,
-        asked: &Asked<'_>,
-        context: &RequestContext<RoleServer>,
-        principal: Option<&Principal>,
-    ) -> Option<CallToolResponse> {
-        let catalog = self.catalog.snapshot();
-        let tool = catalog.get(asked.name)?;
-        // A call the server refuses anyway is not worth the user's attention: call_as answers it.
-        if self.ctx.governance.check(tool).is_err()
-            || principal.is_some_and(|p| p.read_only && !tool.is_read_only())
-        {
-            return None;
-        }
-        let modern = context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
-        let capabilities = context.client_capabilities();
-        let can_ask =
-            confirm::can_elicit_form(capabilities.as_ref()) && (modern || has_session(context));
-        let call = confirm::Call {
-            tool,
-            args: asked.arguments,
-            principal: principal.map(|p| (p.subject.as_str(), p.client_id.as_deref())),
-            modern,
-            can_ask,
-            request_state: asked.request_state,
-            input_responses: asked.input_responses,
-        };
-        match self.confirm.gate(&call) {
-            confirm::Gate::Proceed => None,
-            confirm::Gate::Ask(question) => {
-                tracing::info!(tool = asked.name, "asked the user to confirm a write");
-                Some(question.into())
-            }
-            confirm::Gate::Stop(result) => Some(result.into()),
-            confirm::Gate::AskOverSession { params, summary } => {
-                tracing::info!(tool = asked.name, "asking the user to confirm a write");
-                let answer = tokio::select! {
-                    biased;
-                    () = context.ct.cancelled() => {
-                        return Some(text_error("The call was cancelled; nothing was sent to NetSuite.".to_owned()).into());
-                    }
-                    answer = context.peer.create_elicitation_with_timeout(params, Some(confirm::CONFIRMATION_TTL)) => answer,
-                };
-                match answer {
-                    Ok(result) => match confirm::outcome(result.action, &summary) {
-                        confirm::Gate::Proceed => None,
-                        confirm::Gate::Stop(result) => Some(result.into()),
-                        _ => None,
-                    },
-                    Err(e) => {
-                        tracing::info!(tool = asked.name, error = %e, "the confirmation got no answer");
-                        Some(
-                            confirm::refusal(&format!(
-                                "The user's confirmation could not be obtained ({e}), so nothing was sent to \
-                                 NetSuite: {summary}."
-                            ))
-                            .into(),
-                        )
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Whether the client can answer a request from the server during this call: stdio, or HTTP with a session
-/// (stateless HTTP has no stream to send the request on).
-fn has_session(context: &RequestContext<RoleServer>) -> bool {
-    match context.extensions.get::<axum::http::request::Parts>() {
-        None => true,
-        Some(parts) => parts.headers.contains_key("mcp-session-id"),
-    }
-}
-
 impl ServerHandler for NetSuiteServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -596,7 +510,7 @@ impl ServerHandler for NetSuiteServer {
     ) -> Result<CallToolResponse, McpError> {
         let principal = principal_of(&context).cloned();
         let arguments = request.arguments.unwrap_or_default();
-        let asked = Asked {
+        let asked = confirm::Asked {
             name: &request.name,
             arguments: &arguments,
             request_state: request.request_state.as_deref(),
