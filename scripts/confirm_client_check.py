@@ -52,7 +52,9 @@ async def main(stateful: str, stateless: str) -> None:
     print("python mcp (legacy, stateless): not asked (no session to ask on), ran as before")
     failed, exists, asked, text = await delete_one(stateless, "auto", "decline")
     assert failed and exists and len(asked) == 1, (failed, exists, asked, text)
-    print("python mcp (auto, stateless): asked through input_required, declined, sent nothing")
+    failed, exists, asked, text = await delete_one(stateless, "auto", "accept")
+    assert not failed and not exists and len(asked) == 1, (failed, exists, asked, text)
+    print("python mcp (auto, stateless): asked through input_required; declined sent nothing, accepted ran")
 
 
 if __name__ == "__main__":

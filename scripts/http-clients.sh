@@ -21,6 +21,7 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/netsuite-mcp"
 NETSUITE_MCP_HTTP_TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 export NETSUITE_MCP_HTTP_TOKEN
 LOG="$DIR/serve.log"
+: >"$LOG"
 "$BIN" serve --http 127.0.0.1:0 --sandbox 2>"$LOG" &
 SERVER_PID=$!
 trap 'kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
@@ -55,21 +56,30 @@ if grep -q "$NETSUITE_MCP_HTTP_TOKEN" "$LOG"; then
 fi
 
 echo "== write confirmations (elicitation) through the Python SDK, stateful and stateless"
-start_server() { # LOG ARGS...: starts serve with ARGS, prints its /mcp URL
+EXTRA_PIDS=()
+trap 'kill -TERM "$SERVER_PID" "${EXTRA_PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+start_server() { # LOG ARGS...: starts serve with ARGS in the background; sets STARTED_PID and STARTED_URL
   local log="$1"; shift
+  : >"$log"
   NETSUITE_MCP_TOOLSETS=records,records_write,records_delete "$BIN" serve --http 127.0.0.1:0 --sandbox "$@" >/dev/null 2>"$log" &
-  echo $! >"$log.pid"
+  STARTED_PID=$!
+  EXTRA_PIDS+=("$STARTED_PID")
+  STARTED_URL=""
   for _ in $(seq 1 120); do
-    grep -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$log" | head -n 1 | grep . && return 0
+    STARTED_URL="$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$log" || true)"
+    [ -n "$STARTED_URL" ] && return 0
+    kill -0 "$STARTED_PID" 2>/dev/null || break
     sleep 0.5
   done
-  cat "$log" >&2; return 1
+  echo "serve $* did not start:" >&2; cat "$log" >&2; return 1
 }
-CONFIRM_URL="$(start_server "$DIR/serve-confirm.log")"
-STATELESS_URL="$(start_server "$DIR/serve-stateless.log" --stateless)"
-trap 'kill -TERM "$SERVER_PID" "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+start_server "$DIR/serve-confirm.log"; CONFIRM_URL="$STARTED_URL"
+start_server "$DIR/serve-stateless.log" --stateless; STATELESS_URL="$STARTED_URL"
 "$DIR/venv/bin/python" "$ROOT/scripts/confirm_client_check.py" "$CONFIRM_URL" "$STATELESS_URL"
-kill -TERM "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true
+if grep -q "$NETSUITE_MCP_HTTP_TOKEN" "$DIR/serve-confirm.log" "$DIR/serve-stateless.log"; then
+  echo "the bearer token appears in a server log" >&2
+  exit 1
+fi
 
 echo "== the Python SDK's OAuth client against NETSUITE_MCP_AUTH=oauth (the sandbox's NetSuite sign-in)"
 OAUTH_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -77,7 +87,7 @@ OAUTH_LOG="$DIR/serve-oauth.log"
 NETSUITE_MCP_AUTH=oauth NETSUITE_MCP_PUBLIC_URL="http://127.0.0.1:$OAUTH_PORT" RUST_LOG=info \
   "$BIN" serve --http "127.0.0.1:$OAUTH_PORT" --sandbox 2>"$OAUTH_LOG" &
 OAUTH_PID=$!
-trap 'kill -TERM "$SERVER_PID" "$OAUTH_PID" "$(cat "$DIR/serve-confirm.log.pid")" "$(cat "$DIR/serve-stateless.log.pid")" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill -TERM "$SERVER_PID" "$OAUTH_PID" "${EXTRA_PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
   grep -q "serving MCP at" "$OAUTH_LOG" && break
   kill -0 "$OAUTH_PID" 2>/dev/null || { cat "$OAUTH_LOG" >&2; exit 1; }

@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 #[derive(Clone)]
 struct User {
     answer: Option<ElicitationAction>,
+    /// How long the user takes to answer.
+    delay: std::time::Duration,
     asked: Arc<std::sync::Mutex<Vec<String>>>,
     count: Arc<AtomicUsize>,
 }
@@ -32,6 +34,7 @@ impl User {
     fn new(answer: Option<ElicitationAction>) -> Self {
         Self {
             answer,
+            delay: std::time::Duration::ZERO,
             asked: Arc::default(),
             count: Arc::default(),
         }
@@ -54,6 +57,7 @@ impl ClientHandler for User {
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
         self.count.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
         if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
             self.asked.lock().unwrap().push(message.clone());
         }
@@ -189,7 +193,7 @@ async fn a_declined_or_dismissed_delete_sends_nothing_in_both_protocol_generatio
             let asked = user.asked.lock().unwrap().clone();
             assert_eq!(asked.len(), 1);
             assert!(
-                asked[0].contains(&format!("delete customer {id}")),
+                asked[0].contains(&format!("delete customer record `{id}` [delete_record]")),
                 "{asked:?}"
             );
             client.cancel().await.unwrap();
@@ -273,7 +277,7 @@ async fn all_asks_before_creates_and_merging_updates_are_not_asked_by_default() 
     assert_eq!(account.sandbox.counters().api_requests, before);
     let asked = user.asked.lock().unwrap().clone();
     assert!(
-        asked[0].contains("create a customer (fields: companyname)"),
+        asked[0].contains("create a new customer record (fields: `companyname`)"),
         "{asked:?}"
     );
     client.cancel().await.unwrap();
@@ -331,5 +335,46 @@ async fn a_replayed_or_altered_request_state_is_refused_and_sends_nothing() {
     };
     assert!(text(&r).contains("already used"), "{}", text(&r));
     assert_eq!(account.sandbox.counters().api_requests, after_delete);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn over_stateful_http_an_answer_after_the_request_deadline_margin_sends_nothing() {
+    let account = common::start(Algorithm::ES256).await;
+    let mut cmd = tokio::process::Command::new(common::bin());
+    cmd.args(["serve", "--http", "127.0.0.1:0"])
+        .current_dir(common::neutral_dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "NETSUITE_MCP_TOOLSETS",
+            "records,records_write,records_delete",
+        )
+        // 8 s per request, 5 s of it kept back: the user has 3 s to answer.
+        .env("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", "8")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in account.env() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let (url, _stderr) =
+        common::announced_url(&mut child, std::time::Duration::from_secs(120)).await;
+
+    let mut slow = User::new(Some(ElicitationAction::Accept));
+    slow.delay = std::time::Duration::from_secs(4);
+    let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url);
+    let client = slow.clone().serve(transport).await.unwrap();
+    let id = new_customer(&client).await;
+    let before = account.sandbox.counters().api_requests;
+    let r = delete(&client, &id).await;
+    assert_eq!(r.is_error, Some(true), "{}", text(&r));
+    assert!(text(&r).contains("did not answer within"), "{}", text(&r));
+    // The user's late "accept" must not delete the record after the client was told it failed.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(account.sandbox.counters().api_requests, before);
+    assert!(exists(&client, &id).await);
+    assert_eq!(slow.count.load(Ordering::SeqCst), 1);
     client.cancel().await.unwrap();
 }

@@ -107,16 +107,18 @@ impl ServerConfig {
                 .max_result_chars()?
                 .unwrap_or(DEFAULT_MAX_RESULT_CHARS),
         };
-        let confirm = ConfirmConfig {
-            mode: match settings.confirm_writes()? {
-                Some(v) => v.parse().map_err(|reason| ConfigError::Invalid {
-                    setting: super::Key::ConfirmWrites.env(),
-                    reason,
-                })?,
-                None => ConfirmMode::default(),
-            },
-            key: settings.sealing_key()?,
+        let mode = match settings.confirm_writes()? {
+            Some(v) => v.parse().map_err(|reason| ConfigError::Invalid {
+                setting: super::Key::ConfirmWrites.env(),
+                reason,
+            })?,
+            None => ConfirmMode::default(),
         };
+        let key = match mode {
+            ConfirmMode::Off => None,
+            _ => settings.sealing_key()?,
+        };
+        let confirm = ConfirmConfig { mode, key };
         Ok(Self {
             governance,
             tools_dir,

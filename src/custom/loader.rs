@@ -332,7 +332,8 @@ fn parse_file(
             if let Some((true, at)) = destructive.filter(|_| read_only) {
                 ctx.at(
                     at,
-                    "a tool that only reads cannot be destructive: remove `destructive` or set read_only = false",
+                    "a tool that only reads cannot be destructive: remove `destructive` (or, for a restlet tool \
+                     that writes, set read_only = false)",
                 );
                 return Err(ctx.problems);
             }

@@ -1,19 +1,24 @@
 //! Confirmations before writes (`NETSUITE_MCP_CONFIRM_WRITES`): when the client can ask its user (MCP
-//! elicitation), a write in scope is shown to the user as one line (tool, record, fields) and runs only if they
-//! accept; declined or dismissed, nothing is sent to NetSuite and the result says so.
+//! elicitation), a write in scope is shown to the user as one line (the change, the record, the fields, the tool)
+//! and runs only if they accept; declined or dismissed, nothing is sent to NetSuite and the result says so.
 //!
 //! Three paths, by what the client speaks:
 //! - **2026-07-28 clients** get an `input_required` result: the elicitation to show, and a `requestState` the client
 //!   echoes back with the answer. The state is sealed (HMAC, [`RequestStateCodec`]) and bound to the principal, the
-//!   tool and a digest of the arguments, expires after [`CONFIRMATION_TTL`], and is redeemed once (a marker per
-//!   state, kept until it expires). Instances that share `NETSUITE_MCP_STATE_KEY` accept each other's states; the
-//!   single-use markers are per process.
+//!   tool's definition and a digest of the arguments, expires after [`CONFIRMATION_TTL`], and is redeemed once (a
+//!   marker per state, kept until it expires). Instances that share `NETSUITE_MCP_STATE_KEY` accept each other's
+//!   states; the single-use markers are per process.
 //! - **Older clients with a session** (stdio, stateful HTTP) get an `elicitation/create` request while the call
-//!   waits.
+//!   waits, never past the HTTP request's deadline ([`step`]).
 //! - **Clients without elicitation**, and older clients over stateless HTTP (which cannot answer a request from the
 //!   server), run the call as before: the tool annotations let the host ask.
+//!
+//! Calls through the Rust API ([`super::NetSuiteServer::call`]) are not confirmed: the caller is the program.
 
-use std::collections::{BTreeMap, HashMap};
+mod step;
+mod summary;
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,21 +26,19 @@ use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use rmcp::model::{
-    CallToolResult, ClientCapabilities, ContentBlock, ElicitRequest, ElicitRequestParams,
-    ElicitResult, ElicitationAction, ElicitationSchema, InputRequest, InputRequests,
-    InputRequiredResult, JsonObject, RequestStateCodec, SealOptions,
+    CallToolResult, ClientCapabilities, ElicitRequest, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationSchema, InputRequest, InputRequests, InputRequiredResult,
+    InputResponses, JsonObject, RequestStateCodec, RequestStateError, SealOptions,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use rmcp::RoleServer;
-use rmcp::model::{CallToolResponse, ProtocolVersion};
-use rmcp::service::RequestContext;
-
-use super::{NetSuiteServer, Principal};
 use crate::catalog::CatalogTool;
+use crate::catalog::governance::Governance;
 use crate::config::{ConfirmConfig, ConfirmMode};
+
+pub(super) use step::Asked;
 
 /// How long the user has to answer a confirmation (and how long a sealed state is valid).
 pub const CONFIRMATION_TTL: Duration = Duration::from_secs(10 * 60);
@@ -46,12 +49,13 @@ const INPUT_KEY: &str = "confirm";
 /// Label the sealing key is derived under, so it never equals a key derived from the state key for another use.
 const KEY_LABEL: &[u8] = b"netsuite-mcp write confirmations v1";
 
-/// Longest argument value shown in a summary.
-const MAX_VALUE_CHARS: usize = 60;
+/// Most redeemed states remembered at once. A client can add one per two requests (ask, then answer), so the
+/// bound keeps memory flat; when it is full, answers are refused until markers expire.
+const MAX_MARKERS: usize = 100_000;
 
 /// What happens to a call after the confirmation step.
 #[derive(Debug)]
-pub enum Gate {
+pub(super) enum Gate {
     /// Run the tool.
     Proceed,
     /// Ask first: return this to a 2026-07-28 client.
@@ -66,11 +70,12 @@ pub enum Gate {
 }
 
 /// The confirmation policy and the key and markers for sealed states. One per server, shared by its clones.
-pub struct Confirmations {
+pub(super) struct Confirmations {
     mode: ConfirmMode,
-    codec: RequestStateCodec,
-    /// Sealed states already redeemed, until they expire.
-    redeemed: Mutex<HashMap<String, Instant>>,
+    /// `None` when no key could be made (the random source or the key derivation failed): writes in scope are
+    /// then refused for 2026-07-28 clients rather than run unconfirmed.
+    codec: Option<RequestStateCodec>,
+    redeemed: Mutex<Markers>,
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -81,15 +86,21 @@ impl std::fmt::Debug for Confirmations {
     }
 }
 
+/// Sealed states already redeemed, until they expire: expiries only grow (now + TTL), so the oldest is first.
+#[derive(Default)]
+struct Markers {
+    by_expiry: VecDeque<(Instant, String)>,
+    ids: HashSet<String>,
+}
+
 /// What the sealed `requestState` holds: readable by the client (signed, not encrypted), so nothing secret.
 #[derive(Serialize, Deserialize)]
 struct Sealed {
     /// A random id, redeemed once.
     n: String,
-    /// The tool (also in the associated data; here for the log).
-    t: String,
 }
 
+/// The length of the derived sealing key (aws-lc-rs asks for it as a [`KeyType`]).
 struct KeyLen;
 impl KeyType for KeyLen {
     fn len(&self) -> usize {
@@ -99,45 +110,49 @@ impl KeyType for KeyLen {
 
 impl Confirmations {
     /// The policy of `config`; the sealing key derives from the state key, or is random for this process.
-    pub fn new(config: &ConfirmConfig) -> Self {
+    pub(super) fn new(config: &ConfirmConfig) -> Self {
         let mut key = [0u8; 32];
-        let derived = config
-            .key
-            .as_ref()
-            .and_then(|secret| derive(secret, &mut key));
-        if derived.is_none() {
-            // A failing system random source leaves no safe key: confirmations then cannot be redeemed, which
-            // refuses writes in scope rather than running them unconfirmed.
-            if SystemRandom::new().fill(&mut key).is_err() {
-                tracing::error!(
-                    "the secure random source failed; confirmed writes will be refused"
-                );
-            }
+        let made = match &config.key {
+            Some(secret) => derive(secret, &mut key),
+            None => SystemRandom::new().fill(&mut key).is_ok(),
+        };
+        if !made && config.mode != ConfirmMode::Off {
+            tracing::error!(
+                "no key for write confirmations could be made; writes that need one are refused for clients \
+                 that answer with a request state"
+            );
         }
         // 32 bytes meets the codec's minimum, so `new_unchecked` skips only a check that cannot fail.
+        let codec = made.then(|| RequestStateCodec::new_unchecked(key.to_vec()));
+        key.fill(0);
         Self {
             mode: config.mode,
-            codec: RequestStateCodec::new_unchecked(key.to_vec()),
-            redeemed: Mutex::new(HashMap::new()),
+            codec,
+            redeemed: Mutex::new(Markers::default()),
         }
     }
 
-    /// The one-line summary of the change when `tool` with `args` needs the user's confirmation, else `None`.
-    pub fn summary_if_required(&self, tool: &CatalogTool, args: &JsonObject) -> Option<String> {
-        if tool.is_read_only() {
+    /// The one-line summary of the change when this call needs the user's confirmation, else `None`.
+    pub(super) fn summary_if_required(
+        &self,
+        tool: &CatalogTool,
+        args: &JsonObject,
+        governance: &Governance,
+    ) -> Option<String> {
+        if tool.is_read_only() || !summary::worth_asking(tool.name(), args, governance) {
             return None;
         }
         let required = match self.mode {
             ConfirmMode::Off => false,
             ConfirmMode::All => true,
-            ConfirmMode::Destructive => is_destructive(tool, args),
+            ConfirmMode::Destructive => summary::is_destructive(tool, args),
         };
-        required.then(|| summary(tool.name(), args))
+        required.then(|| summary::summary(tool.name(), args))
     }
 
     /// The step before running a call: ask, check the answer, or let it run.
-    pub fn gate(&self, call: &Call<'_>) -> Gate {
-        let Some(summary) = self.summary_if_required(call.tool, call.args) else {
+    pub(super) fn gate(&self, call: &Call<'_>) -> Gate {
+        let Some(summary) = self.summary_if_required(call.tool, call.args, call.governance) else {
             return Gate::Proceed;
         };
         if !call.can_ask {
@@ -147,11 +162,23 @@ impl Confirmations {
         if !call.modern {
             return Gate::AskOverSession { params, summary };
         }
-        let bound = binding(call.principal, call.tool.name(), call.args);
-        let Some(state) = call.request_state else {
-            return Gate::Ask(self.ask(params, &bound, call.tool.name()));
+        let Some(codec) = &self.codec else {
+            return Gate::Stop(refusal(
+                "This change needs the user's confirmation, and the server cannot make one (its secure random \
+                 source or key failed; see its log). Nothing was sent to NetSuite.",
+            ));
         };
-        if let Err(why) = self.redeem(state, &bound) {
+        let bound = binding(call);
+        let Some(state) = call.request_state else {
+            return match ask(codec, params, &bound) {
+                Some(question) => Gate::Ask(question),
+                None => Gate::Stop(refusal(
+                    "The confirmation could not be prepared (the secure random source failed). Nothing was \
+                     sent to NetSuite.",
+                )),
+            };
+        };
+        if let Err(why) = self.redeem(codec, state, &bound) {
             tracing::info!(
                 tool = call.tool.name(),
                 reason = why,
@@ -166,93 +193,117 @@ impl Confirmations {
             .input_responses
             .and_then(|r| r.get(INPUT_KEY))
             .and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok());
-        match answer.map(|a| a.action) {
-            Some(action) => outcome(action, &summary),
+        match answer {
+            Some(answer) => match refusal_for(answer.action, &summary) {
+                None => Gate::Proceed,
+                Some(stop) => Gate::Stop(stop),
+            },
             None => Gate::Stop(refusal(
                 "The client sent no answer to the confirmation. Nothing was sent to NetSuite.",
             )),
         }
     }
 
-    fn ask(&self, params: ElicitRequestParams, bound: &str, tool: &str) -> InputRequiredResult {
-        let mut nonce = [0u8; 16];
-        let _ = SystemRandom::new().fill(&mut nonce);
-        let sealed = Sealed {
-            n: hex(&nonce),
-            t: tool.to_owned(),
-        };
-        let options = SealOptions::new()
-            .associated_data(bound.as_bytes())
-            .ttl(CONFIRMATION_TTL);
-        let state = self
-            .codec
-            .seal_json_with(&sealed, &options)
-            .unwrap_or_default();
-        let mut requests = InputRequests::new();
-        requests.insert(
-            INPUT_KEY.to_owned(),
-            InputRequest::Elicitation(ElicitRequest::new(params)),
-        );
-        InputRequiredResult::new(Some(requests), Some(state))
-    }
-
-    /// Opens `state` for this principal, tool and arguments and marks it used.
-    fn redeem(&self, state: &str, bound: &str) -> Result<(), &'static str> {
-        let sealed: Sealed =
-            self.codec
-                .open_json_with(state, bound.as_bytes())
-                .map_err(|e| match e {
-                    rmcp::model::RequestStateError::Expired => "it expired",
-                    _ => "it was altered, or made for another call, caller or arguments",
-                })?;
+    /// Opens `state` for this call and marks it used.
+    fn redeem(
+        &self,
+        codec: &RequestStateCodec,
+        state: &str,
+        bound: &str,
+    ) -> Result<(), &'static str> {
+        let sealed: Sealed = codec
+            .open_json_with(state, bound.as_bytes())
+            .map_err(|e| match e {
+                RequestStateError::Expired => "it expired",
+                _ => {
+                    "it was altered, made for another call, caller or arguments, or sealed by a server \
+                     instance with another NETSUITE_MCP_STATE_KEY"
+                }
+            })?;
         let now = Instant::now();
-        let mut redeemed = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
-        // Markers live as long as a state can be valid; one is added per confirmed write, so the map stays as
-        // small as the number of writes in the last CONFIRMATION_TTL.
-        redeemed.retain(|_, until| *until > now);
-        if redeemed.contains_key(&sealed.n) {
+        let mut markers = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
+        while markers.by_expiry.front().is_some_and(|(t, _)| *t <= now) {
+            if let Some((_, id)) = markers.by_expiry.pop_front() {
+                markers.ids.remove(&id);
+            }
+        }
+        if markers.ids.contains(&sealed.n) {
             return Err("it was already used");
         }
-        redeemed.insert(sealed.n, now + CONFIRMATION_TTL);
+        if markers.ids.len() >= MAX_MARKERS {
+            return Err(
+                "too many confirmations were answered in the last minutes; try again shortly",
+            );
+        }
+        markers.ids.insert(sealed.n.clone());
+        markers
+            .by_expiry
+            .push_back((now + CONFIRMATION_TTL, sealed.n));
         Ok(())
     }
 }
 
+/// The `input_required` result that asks: the question, and the sealed state bound to this call.
+fn ask(
+    codec: &RequestStateCodec,
+    params: ElicitRequestParams,
+    bound: &str,
+) -> Option<InputRequiredResult> {
+    let mut nonce = [0u8; 16];
+    SystemRandom::new().fill(&mut nonce).ok()?;
+    let options = SealOptions::new()
+        .associated_data(bound.as_bytes())
+        .ttl(CONFIRMATION_TTL);
+    let state = codec
+        .seal_json_with(&Sealed { n: hex(&nonce) }, &options)
+        .ok()?;
+    let mut requests = InputRequests::new();
+    requests.insert(
+        INPUT_KEY.to_owned(),
+        InputRequest::Elicitation(ElicitRequest::new(params)),
+    );
+    Some(InputRequiredResult::new(Some(requests), Some(state)))
+}
+
 /// One call as the confirmation step sees it.
-pub struct Call<'a> {
+pub(super) struct Call<'a> {
     pub tool: &'a CatalogTool,
     pub args: &'a JsonObject,
+    /// The server's governance (the record-type allow-list decides whether a call is worth asking about).
+    pub governance: &'a Governance,
     /// `subject` and client of the principal, or `None` for the local user (stdio, bearer token).
     pub principal: Option<(&'a str, Option<&'a str>)>,
     /// The request speaks 2026-07-28 (answers come back with the retried request).
     pub modern: bool,
     /// The client can show a form elicitation on this path.
     pub can_ask: bool,
+    /// The `requestState` the client echoed back, if this is a retry.
     pub request_state: Option<&'a str>,
-    pub input_responses: Option<&'a rmcp::model::InputResponses>,
+    /// The client's answers to our input requests, if this is a retry.
+    pub input_responses: Option<&'a InputResponses>,
 }
 
-/// The gate's verdict from the user's answer.
-pub fn outcome(action: ElicitationAction, summary: &str) -> Gate {
+/// The refusal for the user's answer, or `None` when they accepted (only acceptance runs the call).
+pub(super) fn refusal_for(action: ElicitationAction, summary: &str) -> Option<CallToolResult> {
     match action {
-        ElicitationAction::Accept => Gate::Proceed,
-        ElicitationAction::Decline => Gate::Stop(refusal(&format!(
+        ElicitationAction::Accept => None,
+        ElicitationAction::Decline => Some(refusal(&format!(
             "The user declined this change, so nothing was sent to NetSuite: {summary}."
         ))),
         // Cancel, and any answer a later protocol adds, is not an acceptance.
-        _ => Gate::Stop(refusal(&format!(
+        _ => Some(refusal(&format!(
             "The user dismissed the confirmation without accepting, so nothing was sent to NetSuite: {summary}."
         ))),
     }
 }
 
 /// The result of a call that did not run because it was not confirmed.
-pub fn refusal(text: &str) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(text.to_owned())])
+pub(super) fn refusal(text: &str) -> CallToolResult {
+    super::text_error(text.to_owned())
 }
 
 /// Whether the client declared form elicitation (an empty elicitation capability means form, as the spec says).
-pub fn can_elicit_form(capabilities: Option<&ClientCapabilities>) -> bool {
+pub(super) fn can_elicit_form(capabilities: Option<&ClientCapabilities>) -> bool {
     capabilities
         .and_then(|c| c.elicitation.as_ref())
         .is_some_and(|e| e.form.is_some() || e.url.is_none())
@@ -269,115 +320,19 @@ fn elicitation(summary: &str) -> ElicitRequestParams {
     }
 }
 
-/// `destructive` mode: deleting, replacing sublist lines, and tools declared destructive outside the built-in
-/// record tools (custom tools and tools registered in Rust).
-fn is_destructive(tool: &CatalogTool, args: &JsonObject) -> bool {
-    match tool.name() {
-        "delete_record" => true,
-        "update_record" => args
-            .get("replace")
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty()),
-        "create_record" | "upsert_record" | "call_restlet" => false,
-        _ => tool
-            .tool
-            .annotations
-            .as_ref()
-            .and_then(|a| a.destructive_hint)
-            .unwrap_or(true),
-    }
-}
-
-/// One line a person can judge: what the tool does to which record, and which fields.
-pub fn summary(tool: &str, args: &JsonObject) -> String {
-    let text = |k: &str| args.get(k).map(short).unwrap_or_else(|| "?".to_owned());
-    let fields = |k: &str| match args.get(k) {
-        Some(Value::Object(values)) if !values.is_empty() => {
-            let names: Vec<&str> = values.keys().map(String::as_str).collect();
-            format!(" (fields: {})", clip(&names.join(", ")))
-        }
-        _ => String::new(),
-    };
-    match tool {
-        "delete_record" => format!("delete {} {}", text("record_type"), text("id")),
-        "update_record" => {
-            let replace = match args.get("replace").and_then(Value::as_array) {
-                Some(r) if !r.is_empty() => {
-                    let names: Vec<String> = r.iter().map(short).collect();
-                    format!(", replacing all lines of {}", names.join(", "))
-                }
-                _ => String::new(),
-            };
-            format!(
-                "update {} {}{}{replace}",
-                text("record_type"),
-                text("id"),
-                fields("values")
-            )
-        }
-        "create_record" => format!("create a {}{}", text("record_type"), fields("values")),
-        "upsert_record" => format!(
-            "create or update {} with external id {}{}",
-            text("record_type"),
-            text("external_id"),
-            fields("values")
-        ),
-        "call_restlet" => format!(
-            "call RESTlet {} (deployment {}) with {}",
-            text("script"),
-            text("deploy"),
-            text("method")
-        ),
-        _ => {
-            let shown: Vec<String> = args
-                .iter()
-                .map(|(k, v)| format!("{k}={}", short(v)))
-                .collect();
-            if shown.is_empty() {
-                format!("run {tool}")
-            } else {
-                format!("run {tool} with {}", clip(&shown.join(", ")))
-            }
-        }
-    }
-}
-
-/// A value as shown in a summary: strings without quotes, everything cut short.
-fn short(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let s: String = s.chars().filter(|c| !c.is_control()).collect();
-    if s.chars().count() > MAX_VALUE_CHARS {
-        let cut: String = s.chars().take(MAX_VALUE_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
-}
-
-fn clip(s: &str) -> String {
-    const MAX: usize = 300;
-    if s.chars().count() > MAX {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut}…")
-    } else {
-        s.to_owned()
-    }
-}
-
-/// What a sealed state is bound to: who calls, which tool, and exactly which arguments (key order does not
-/// matter; any other change does).
-fn binding(principal: Option<(&str, Option<&str>)>, tool: &str, args: &JsonObject) -> String {
-    let (subject, client) = principal.unwrap_or(("local", None));
-    let canonical = canonical(&Value::Object(args.clone())).to_string();
-    let hash = digest(&SHA256, canonical.as_bytes());
-    format!(
-        "{subject}\n{}\n{tool}\n{}",
-        client.unwrap_or("-"),
-        hex(hash.as_ref())
-    )
+/// What a sealed state is bound to: who calls (or that nobody signed in), the tool's definition as listed (a
+/// reloaded custom tool is another tool), and exactly which arguments (key order does not matter).
+fn binding(call: &Call<'_>) -> String {
+    let definition = serde_json::to_string(&call.tool.tool).unwrap_or_default();
+    let arguments = canonical(&Value::Object(call.args.clone())).to_string();
+    json!([
+        call.principal
+            .map(|(subject, client)| json!([subject, client])),
+        call.tool.name(),
+        hex(digest(&SHA256, definition.as_bytes()).as_ref()),
+        hex(digest(&SHA256, arguments.as_bytes()).as_ref()),
+    ])
+    .to_string()
 }
 
 /// `v` with every object's keys sorted.
@@ -393,98 +348,16 @@ fn canonical(v: &Value) -> Value {
     }
 }
 
-fn derive(secret: &SecretString, out: &mut [u8; 32]) -> Option<()> {
+/// The sealing key from the state key (HKDF-SHA256 under [`KEY_LABEL`]); false if aws-lc-rs refused.
+fn derive(secret: &SecretString, out: &mut [u8; 32]) -> bool {
     let prk = Salt::new(HKDF_SHA256, KEY_LABEL).extract(secret.expose_secret().as_bytes());
-    prk.expand(&[KEY_LABEL], KeyLen).ok()?.fill(out).ok()
+    prk.expand(&[KEY_LABEL], KeyLen)
+        .and_then(|okm| okm.fill(out))
+        .is_ok()
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// What a `tools/call` carries that the confirmation step reads.
-pub(super) struct Asked<'a> {
-    pub name: &'a str,
-    pub arguments: &'a JsonObject,
-    pub request_state: Option<&'a str>,
-    pub input_responses: Option<&'a rmcp::model::InputResponses>,
-}
-
-impl NetSuiteServer {
-    /// Asks the user to confirm a write in scope (see [`confirm`]). `None`: run the call; `Some`: answer this.
-    pub(super) async fn confirm_step(
-        &self,
-        asked: &Asked<'_>,
-        context: &RequestContext<RoleServer>,
-        principal: Option<&Principal>,
-    ) -> Option<CallToolResponse> {
-        let catalog = self.catalog.snapshot();
-        let tool = catalog.get(asked.name)?;
-        // A call the server refuses anyway is not worth the user's attention: call_as answers it.
-        if self.ctx.governance.check(tool).is_err()
-            || principal.is_some_and(|p| p.read_only && !tool.is_read_only())
-        {
-            return None;
-        }
-        let modern = context
-            .protocol_version()
-            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
-        let capabilities = context.client_capabilities();
-        let can_ask = can_elicit_form(capabilities.as_ref()) && (modern || has_session(context));
-        let call = Call {
-            tool,
-            args: asked.arguments,
-            principal: principal.map(|p| (p.subject.as_str(), p.client_id.as_deref())),
-            modern,
-            can_ask,
-            request_state: asked.request_state,
-            input_responses: asked.input_responses,
-        };
-        match self.confirm.gate(&call) {
-            Gate::Proceed => None,
-            Gate::Ask(question) => {
-                tracing::info!(tool = asked.name, "asked the user to confirm a write");
-                Some(question.into())
-            }
-            Gate::Stop(result) => Some(result.into()),
-            Gate::AskOverSession { params, summary } => {
-                tracing::info!(tool = asked.name, "asking the user to confirm a write");
-                let answer = tokio::select! {
-                    biased;
-                    () = context.ct.cancelled() => {
-                        return Some(refusal("The call was cancelled; nothing was sent to NetSuite.").into());
-                    }
-                    answer = context.peer.create_elicitation_with_timeout(params, Some(CONFIRMATION_TTL)) => answer,
-                };
-                match answer {
-                    Ok(result) => match outcome(result.action, &summary) {
-                        Gate::Proceed => None,
-                        Gate::Stop(result) => Some(result.into()),
-                        _ => None,
-                    },
-                    Err(e) => {
-                        tracing::info!(tool = asked.name, error = %e, "the confirmation got no answer");
-                        Some(
-                            refusal(&format!(
-                                "The user's confirmation could not be obtained ({e}), so nothing was sent to \
-                                 NetSuite: {summary}."
-                            ))
-                            .into(),
-                        )
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Whether the client can answer a request from the server during this call: stdio, or HTTP with a session
-/// (stateless HTTP has no stream to send the request on).
-fn has_session(context: &RequestContext<RoleServer>) -> bool {
-    match context.extensions.get::<axum::http::request::Parts>() {
-        None => true,
-        Some(parts) => parts.headers.contains_key("mcp-session-id"),
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 pub mod apps;
 pub mod builder;
-pub mod confirm;
+mod confirm;
 pub mod listeners;
 mod principal;
 pub mod reload;
@@ -34,7 +34,7 @@ use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 use crate::config::Key;
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
-pub use principal::Principal;
+pub use principal::{HttpCall, Principal};
 pub use reload::Watcher;
 
 /// What the server tells the assistant about working with it.

@@ -33,3 +33,13 @@ impl std::fmt::Debug for Principal {
             .finish()
     }
 }
+
+/// What the HTTP transport tells the server about one request (in its extensions, beside the [`Principal`]).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpCall {
+    /// When the transport ends the request (`NETSUITE_MCP_HTTP_REQUEST_TIMEOUT` after it arrived): anything the
+    /// call waits for (e.g. the user's confirmation) must be over before then.
+    pub deadline: std::time::Instant,
+    /// Stateless mode: the server cannot send the client a request during the call.
+    pub stateless: bool,
+}

@@ -1,5 +1,7 @@
 use super::*;
 use crate::catalog::Catalog;
+
+static GOVERNANCE: std::sync::LazyLock<Governance> = std::sync::LazyLock::new(Governance::default);
 use serde_json::json;
 
 fn args(v: Value) -> JsonObject {
@@ -41,6 +43,7 @@ fn call<'a>(
     Call {
         tool,
         args,
+        governance: &GOVERNANCE,
         principal,
         modern: true,
         can_ask: true,
@@ -84,37 +87,47 @@ fn destructive_mode_asks_for_deletes_sublist_replacements_and_destructive_custom
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let del = args(json!({"record_type": "customer", "id": "42"}));
     assert_eq!(
-        c.summary_if_required(&tool("delete_record"), &del)
+        c.summary_if_required(&tool("delete_record"), &del, &GOVERNANCE)
             .as_deref(),
-        Some("delete customer 42")
+        Some("delete customer record `42` [delete_record]")
     );
     let merge = args(json!({"record_type": "salesorder", "id": "7", "values": {"memo": "x"}}));
     assert!(
-        c.summary_if_required(&tool("update_record"), &merge)
+        c.summary_if_required(&tool("update_record"), &merge, &GOVERNANCE)
             .is_none()
     );
     let replace = args(
         json!({"record_type": "salesorder", "id": "7", "values": {"item": {"items": []}}, "replace": ["item"]}),
     );
     assert_eq!(
-        c.summary_if_required(&tool("update_record"), &replace)
+        c.summary_if_required(&tool("update_record"), &replace, &GOVERNANCE)
             .as_deref(),
-        Some("update salesorder 7 (fields: item), replacing all lines of item")
+        Some(
+            "update salesorder record `7` (fields: `item`), replacing all lines of `item` [update_record]"
+        )
     );
     let create = args(json!({"record_type": "customer", "values": {"companyname": "Acme"}}));
     assert!(
-        c.summary_if_required(&tool("create_record"), &create)
+        c.summary_if_required(&tool("create_record"), &create, &GOVERNANCE)
             .is_none()
     );
     let period = args(json!({"period": "Jan 2026"}));
     assert_eq!(
-        c.summary_if_required(&custom(true), &period).as_deref(),
-        Some("run close_period with period=Jan 2026")
+        c.summary_if_required(&custom(true), &period, &GOVERNANCE)
+            .as_deref(),
+        Some("run it with `period` = `Jan 2026` [close_period]")
     );
-    assert!(c.summary_if_required(&custom(false), &period).is_none());
     assert!(
-        c.summary_if_required(&tool("run_suiteql"), &args(json!({"query": "SELECT 1"})))
+        c.summary_if_required(&custom(false), &period, &GOVERNANCE)
             .is_none()
+    );
+    assert!(
+        c.summary_if_required(
+            &tool("run_suiteql"),
+            &args(json!({"query": "SELECT 1"})),
+            &GOVERNANCE
+        )
+        .is_none()
     );
 }
 
@@ -125,14 +138,15 @@ fn all_mode_asks_for_every_write_and_off_for_none() {
         json!({"record_type": "customer", "values": {"companyname": "Acme", "email": "a@b.c"}}),
     );
     assert_eq!(
-        all.summary_if_required(&tool("create_record"), &create)
+        all.summary_if_required(&tool("create_record"), &create, &GOVERNANCE)
             .as_deref(),
-        Some("create a customer (fields: companyname, email)")
+        Some("create a new customer record (fields: `companyname`, `email`) [create_record]")
     );
     assert!(
         all.summary_if_required(
             &tool("get_record"),
-            &args(json!({"record_type": "customer", "id": "1"}))
+            &args(json!({"record_type": "customer", "id": "1"})),
+            &GOVERNANCE
         )
         .is_none()
     );
@@ -140,7 +154,8 @@ fn all_mode_asks_for_every_write_and_off_for_none() {
     assert!(
         off.summary_if_required(
             &tool("delete_record"),
-            &args(json!({"record_type": "customer", "id": "1"}))
+            &args(json!({"record_type": "customer", "id": "1"})),
+            &GOVERNANCE
         )
         .is_none()
     );
@@ -173,7 +188,7 @@ fn declined_and_dismissed_confirmations_stop_the_call_and_say_nothing_was_sent()
             text.contains(word) && text.contains("nothing was sent"),
             "{text}"
         );
-        assert!(text.contains("delete customer 42"), "{text}");
+        assert!(text.contains("delete customer record `42`"), "{text}");
     }
     let state = asked_state(c.gate(&call(&t, &a, None, None, None)));
     let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), None)));
@@ -199,11 +214,28 @@ fn a_state_is_bound_to_its_arguments_caller_and_integrity() {
         Some(&yes),
     )));
     assert!(text.contains("another call"), "{text}");
-    let mut tampered = state.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    // A forged body with the old tag: another nonce, so a fresh single-use id, re-encoded by hand.
+    let mut parts: Vec<String> = state.split('.').map(str::to_owned).collect();
+    let body_at = parts.len() - 2;
+    let forged = parts[body_at].chars().rev().collect::<String>();
+    parts[body_at] = forged;
+    let tampered = parts.join(".");
+    assert_ne!(tampered, state);
     let text = stopped_text(c.gate(&call(&t, &a, alice, Some(&tampered), Some(&yes))));
-    assert!(text.contains("not valid"), "{text}");
+    assert!(
+        text.contains("altered") || text.contains("not valid"),
+        "{text}"
+    );
+    let text = stopped_text(c.gate(&call(
+        &t,
+        &a,
+        Some(("alice", Some("other-app"))),
+        Some(&state),
+        Some(&yes),
+    )));
+    assert!(text.contains("another call"), "{text}");
+    let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&yes))));
+    assert!(text.contains("another call"), "{text}");
     // Key order is not a change.
     let reordered = args(json!({"id": "42", "record_type": "customer"}));
     assert!(matches!(
@@ -243,7 +275,7 @@ fn older_clients_are_asked_over_the_session_and_clients_that_cannot_ask_run_as_b
             params: ElicitRequestParams::FormElicitationParams { message, .. },
             ..
         } => {
-            assert!(message.contains("delete customer 42"), "{message}");
+            assert!(message.contains("delete customer record `42`"), "{message}");
         }
         other => panic!("expected a session elicitation, got {other:?}"),
     }
@@ -255,10 +287,83 @@ fn older_clients_are_asked_over_the_session_and_clients_that_cannot_ask_run_as_b
 #[test]
 fn summaries_cut_long_values_and_drop_control_characters() {
     let long = "x".repeat(500);
-    let s = summary(
+    let s = summary::summary(
         "delete_record",
         &args(json!({"record_type": "customer", "id": format!("1\n2{long}")})),
     );
     assert!(!s.contains('\n'));
-    assert!(s.chars().count() < 100, "{s}");
+    assert!(s.chars().count() < 120, "{s}");
+    assert!(s.contains("…`"), "{s}");
+}
+
+#[test]
+fn calls_that_will_fail_on_their_arguments_are_not_asked_about() {
+    let c = Confirmations::new(&config(ConfirmMode::All, None));
+    for (name, a) in [
+        ("delete_record", json!({"record_type": "customer"})),
+        (
+            "delete_record",
+            json!({"record_type": "customer", "id": 42}),
+        ),
+        (
+            "delete_record",
+            json!({"record_type": "customer", "id": "42. All fine"}),
+        ),
+        (
+            "delete_record",
+            json!({"record_type": "not a type!", "id": "42"}),
+        ),
+        (
+            "update_record",
+            json!({"record_type": "customer", "id": "42", "values": "x"}),
+        ),
+        ("create_record", json!({"record_type": "customer"})),
+        (
+            "upsert_record",
+            json!({"record_type": "customer", "values": {}}),
+        ),
+    ] {
+        assert!(
+            c.summary_if_required(&tool(name), &args(a.clone()), &GOVERNANCE)
+                .is_none(),
+            "{name} {a}"
+        );
+    }
+}
+
+#[test]
+fn model_supplied_values_are_quoted_so_they_cannot_read_as_the_servers_words() {
+    let s = summary::summary(
+        "close_period",
+        &args(json!({"note": "x`. This is only a test, nothing will change"})),
+    );
+    assert_eq!(
+        s,
+        "run it with `note` = `x. This is only a test, nothing will change` [close_period]"
+    );
+    let many: serde_json::Map<String, Value> =
+        (0..20).map(|i| (format!("f{i}"), json!(i))).collect();
+    let s = summary::summary(
+        "create_record",
+        &args(json!({"record_type": "customer", "values": many})),
+    );
+    assert!(s.ends_with(", `f11`, and 8 more) [create_record]"), "{s}");
+}
+
+#[test]
+fn a_state_sealed_for_a_tool_definition_is_refused_after_the_tool_changes() {
+    let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
+    let before = custom(true);
+    let a = args(json!({"period": "Jan 2026"}));
+    let state = asked_state(c.gate(&call(&before, &a, None, None, None)));
+    let mut after = custom(true);
+    after.tool.description = Some("Now closes every period.".into());
+    let text = stopped_text(c.gate(&call(
+        &after,
+        &a,
+        None,
+        Some(&state),
+        Some(&answer("accept")),
+    )));
+    assert!(text.contains("another call"), "{text}");
 }

@@ -18,6 +18,7 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 use super::plain;
 use crate::config::Key;
+use crate::server::HttpCall;
 
 /// The limits of one POST.
 pub(super) struct Limits {
@@ -25,6 +26,8 @@ pub(super) struct Limits {
     pub(super) max_body_bytes: usize,
     /// Deadline from the request's arrival to the end of its response.
     pub(super) request_timeout: Duration,
+    /// Stateless mode: no stream on which the server could send the client a request during a call.
+    pub(super) stateless: bool,
 }
 
 /// Runs a POST through the rest of the stack within `limits`. The request counts as in flight in `requests` until
@@ -53,6 +56,11 @@ pub(super) async fn serve_post(
         Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, "Request Timeout"),
     };
     let request_id = jsonrpc_request_id(&bytes);
+    let mut parts = parts;
+    parts.extensions.insert(HttpCall {
+        deadline: deadline.into_std(),
+        stateless: limits.stateless,
+    });
     let request = Request::from_parts(parts, Body::from(bytes));
     let ending = tokio::select! {
         response = next.run(request) => {

@@ -82,6 +82,7 @@ where
         limits: Limits {
             max_body_bytes: options.max_body_bytes,
             request_timeout: options.request_timeout,
+            stateless: options.stateless,
         },
         requests: stages.requests.clone(),
         abort: stages.abort.clone(),
