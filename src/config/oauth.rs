@@ -310,7 +310,7 @@ impl Settings {
     }
 
     /// The state key and directory; `None` when no key is set (and then no directory may be set either).
-    fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
+    pub(super) fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
         if self.state_key.is_none() && self.state_key_file.is_none() {
             if self.state_dir.is_some() {
                 return Err(ConfigError::Invalid {

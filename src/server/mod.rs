@@ -120,6 +120,16 @@ impl NetSuiteServer {
     /// returned [`Watcher`] is dropped. `None` without a tools directory or with a zero poll interval. Call it
     /// once per server (clones share the catalog, so one watcher serves them all).
     pub fn watch_tools_dir(&self) -> Option<Watcher> {
+        self.watch_tools_dir_shared(None)
+    }
+
+    /// [`NetSuiteServer::watch_tools_dir`] for one of several instances sharing the tools directory: a change
+    /// this instance applies is published through `fanout`, and a change another instance published makes this
+    /// one re-read the directory at once and tell its own clients.
+    pub fn watch_tools_dir_shared(
+        &self,
+        fanout: Option<crate::scale::fanout::Fanout>,
+    ) -> Option<Watcher> {
         let tools = self.tools_dir.as_deref()?;
         if tools.poll.is_zero() {
             return None;
@@ -129,6 +139,7 @@ impl NetSuiteServer {
             tools.clone(),
             Arc::clone(&self.catalog),
             self.listeners.clone(),
+            fanout,
         ))
     }
 
@@ -330,6 +341,10 @@ pub fn describe_error(err: &ToolError) -> String {
             format!("{e}\nhint: NetSuite could not be reached; try again shortly.")
         }
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
+        ToolError::NetSuite(NetSuiteError::Shared(e)) => format!(
+            "{e}\nhint: this is the server's shared state, not NetSuite; whoever runs the server fixes Redis \
+             (or sets NETSUITE_MCP_REDIS_FALLBACK_INSTANCES to keep serving without it). Try again shortly."
+        ),
     }
 }
 
@@ -407,7 +422,7 @@ fn principal_of(context: &RequestContext<RoleServer>) -> Option<&Principal> {
 /// overloaded or failed with a server error. Refusals (4xx) mean the configuration is wrong.
 fn auth_is_transient(e: &AuthError) -> bool {
     match e {
-        AuthError::Transport { .. } => true,
+        AuthError::Transport { .. } | AuthError::Shared(_) => true,
         AuthError::Refused { status, .. } | AuthError::BadResponse { status, .. } => {
             *status == 429 || *status >= 500
         }
