@@ -310,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_the_bearer_token_and_the_state_key()
+    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_the_bearer_token_the_state_key_and_the_redis_url()
      {
         let secret: Vec<&str> = SETTINGS
             .iter()
@@ -325,7 +325,9 @@ mod tests {
                 "NETSUITE_CONSUMER_SECRET",
                 "NETSUITE_TOKEN_SECRET",
                 "NETSUITE_MCP_HTTP_TOKEN",
-                "NETSUITE_MCP_STATE_KEY"
+                "NETSUITE_MCP_STATE_KEY",
+                // It may hold Redis's password.
+                "NETSUITE_MCP_REDIS_URL"
             ]
         );
     }
