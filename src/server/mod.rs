@@ -324,6 +324,11 @@ pub fn describe_error(err: &ToolError) -> String {
             lines.push(format!("hint: {}", tool_hint(api)));
             lines.join("\n")
         }
+        ToolError::NetSuite(
+            NetSuiteError::Auth(AuthError::Shared(e)) | NetSuiteError::Shared(e),
+        ) => {
+            format!("{e}\nhint: {SHARED_STATE_HINT}")
+        }
         ToolError::NetSuite(NetSuiteError::Auth(e)) if e.needs_login() => format!(
             "Could not authenticate to NetSuite: {e}\nhint: the NetSuite sign-in this server uses has ended; \
              the person runs `netsuite-mcp login` on the machine running this server, then the call can be \
@@ -341,12 +346,12 @@ pub fn describe_error(err: &ToolError) -> String {
             format!("{e}\nhint: NetSuite could not be reached; try again shortly.")
         }
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
-        ToolError::NetSuite(NetSuiteError::Shared(e)) => format!(
-            "{e}\nhint: this is the server's shared state, not NetSuite; whoever runs the server fixes Redis \
-             (or sets NETSUITE_MCP_REDIS_FALLBACK_INSTANCES to keep serving without it). Try again shortly."
-        ),
     }
 }
+
+/// What to do when the state the instances share (Redis) fails.
+const SHARED_STATE_HINT: &str = "this is the server's shared state, not NetSuite; whoever runs the server fixes \
+Redis (or sets NETSUITE_MCP_REDIS_FALLBACK_INSTANCES to keep serving without it). Try again shortly.";
 
 /// NetSuite's hint plus what a model can do about it with this server's tools and settings.
 fn tool_hint(api: &ApiError) -> String {
