@@ -2,7 +2,8 @@
 //! from a configured secret, bound to a context string). Knows nothing of what it seals; used by the shared
 //! NetSuite token cache (`auth`) and kept low so that any layer may use it.
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+pub use aws_lc_rs::aead::NONCE_LEN;
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, Salt};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
@@ -44,21 +45,39 @@ impl Sealer {
 
     /// `plain` sealed as base64 text: a fresh random nonce, then the ciphertext and tag.
     pub fn seal(&self, plain: &[u8]) -> Result<String, SealError> {
+        let (nonce, data) = self.seal_parts(plain.to_vec())?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&data);
+        Ok(base64::engine::general_purpose::STANDARD.encode(out))
+    }
+
+    /// `plain` sealed: the fresh random nonce, and the ciphertext with its tag (for formats that keep them apart).
+    pub fn seal_parts(&self, mut plain: Vec<u8>) -> Result<([u8; NONCE_LEN], Vec<u8>), SealError> {
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new()
             .fill(&mut nonce)
             .map_err(|_| SealError("the secure random source failed".into()))?;
-        let mut data = plain.to_vec();
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(self.context.as_slice()),
-                &mut data,
+                &mut plain,
             )
             .map_err(|_| SealError("cannot seal".into()))?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&data);
-        Ok(base64::engine::general_purpose::STANDARD.encode(out))
+        Ok((nonce, plain))
+    }
+
+    /// The plain bytes of [`Sealer::seal_parts`]'s output; `None` when they do not open.
+    pub fn open_parts(&self, nonce: [u8; NONCE_LEN], mut data: Vec<u8>) -> Option<Vec<u8>> {
+        let plain = self
+            .key
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(self.context.as_slice()),
+                &mut data,
+            )
+            .ok()?;
+        Some(plain.to_vec())
     }
 
     /// The plain bytes of a value from [`Sealer::seal`] with the same secret and context.
@@ -78,16 +97,7 @@ impl Sealer {
         }
         let (nonce, data) = bytes.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| bad())?;
-        let mut data = data.to_vec();
-        let plain = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(self.context.as_slice()),
-                &mut data,
-            )
-            .map_err(|_| bad())?;
-        Ok(plain.to_vec())
+        self.open_parts(nonce, data.to_vec()).ok_or_else(bad)
     }
 }
 
