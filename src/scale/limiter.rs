@@ -8,8 +8,9 @@
 //!   no instance starves. `waiting` (ticket → expiry) drops tickets whose waiter stopped asking.
 //! - Acquire, renew and release are Lua scripts: each runs atomically in Redis, with Redis's clock.
 //!
-//! A waiter asks again after a short pause that grows (5 ms up to 50 ms, with jitter): cheap for Redis, and
-//! far below a NetSuite call's duration.
+//! A waiter asks again when a slot is released anywhere (release publishes on a channel each instance listens
+//! to), and at the latest after a pause that grows from 5 ms to 100 ms (with jitter), in case a message is lost
+//! or a lease expired instead of being released.
 
 use std::fmt;
 use std::future::Future;
@@ -17,8 +18,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::Script;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::{Redis, ScaleError};
@@ -117,21 +119,32 @@ end
 return 0
 "#;
 
-/// KEYS: holders, queue, waiting. ARGV: ticket. Gives back a slot, or leaves the queue.
+/// KEYS: holders, queue, waiting, released channel. ARGV: ticket. Gives back a slot (and tells the waiters),
+/// or leaves the queue.
 const RELEASE: &str = r#"
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-return redis.call('ZREM', KEYS[1], ARGV[1])
+local freed = redis.call('ZREM', KEYS[1], ARGV[1])
+if freed == 1 then
+  redis.call('PUBLISH', KEYS[4], '1')
+end
+return freed
 "#;
 
 /// First pause between two asks for a slot.
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 /// Longest pause between two asks for a slot.
-const MAX_PAUSE: Duration = Duration::from_millis(50);
+const MAX_PAUSE: Duration = Duration::from_millis(100);
 
 struct Shared {
     redis: Redis,
     keys: [String; 4],
+    /// Where releases are announced.
+    released: String,
+    /// Woken at every release heard on `released`.
+    wake: Arc<Notify>,
+    /// The task listening on `released`, started with the first wait.
+    listener: std::sync::OnceLock<JoinHandle<()>>,
     limit: usize,
     lease: Duration,
     acquire: Script,
@@ -188,6 +201,7 @@ impl Shared {
         call.key(&self.keys[0])
             .key(&self.keys[1])
             .key(&self.keys[2])
+            .key(&self.released)
             .arg(ticket);
         self.redis
             .run("giving back a NetSuite concurrency slot", async move {
@@ -195,6 +209,51 @@ impl Shared {
             })
             .await
             .map(|_| ())
+    }
+
+    /// Starts listening for releases (once).
+    fn listen(&self) {
+        self.listener.get_or_init(|| {
+            tokio::spawn(wake_on_release(
+                self.redis.clone(),
+                self.released.clone(),
+                Arc::clone(&self.wake),
+            ))
+        });
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(task) = self.listener.get() {
+            task.abort();
+        }
+    }
+}
+
+/// Wakes the waiters of this instance at every release announced by any instance; resubscribes after a lost
+/// connection (waiters fall back to their pauses meanwhile).
+async fn wake_on_release(redis: Redis, channel: String, wake: Arc<Notify>) {
+    loop {
+        let (client, name) = (redis.client().clone(), channel.clone());
+        let subscribed = redis
+            .run("listening for released slots", async move {
+                let mut pubsub = client.get_async_pubsub().await?;
+                pubsub.subscribe(name).await?;
+                Ok(pubsub)
+            })
+            .await;
+        match subscribed {
+            Ok(mut pubsub) => {
+                let mut messages = pubsub.on_message();
+                while messages.next().await.is_some() {
+                    wake.notify_waiters();
+                }
+            }
+            Err(e) => tracing::debug!("{e}"),
+        }
+        wake.notify_waiters();
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -233,6 +292,9 @@ impl RedisLimiter {
         let limit = limit.max(1);
         Self {
             shared: Arc::new(Shared {
+                released: redis.key("limiter:released"),
+                wake: Arc::new(Notify::new()),
+                listener: std::sync::OnceLock::new(),
                 redis,
                 keys,
                 limit,
@@ -254,14 +316,22 @@ impl RedisLimiter {
         };
         let mut pause = FIRST_PAUSE;
         loop {
+            // Registered before asking, so a release between the answer and the wait is not missed.
+            let released = self.shared.wake.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
             if self.shared.try_acquire(&ticket).await? {
                 queued.shared = None;
                 return Ok(Permit {
                     _held: Box::new(Lease::start(Arc::clone(&self.shared), ticket)),
                 });
             }
+            self.shared.listen();
             let half = pause / 2;
-            tokio::time::sleep(half + half.mul_f64(fastrand::f64())).await;
+            tokio::select! {
+                _ = released => {}
+                _ = tokio::time::sleep(half + half.mul_f64(fastrand::f64())) => {}
+            }
             pause = (pause * 2).min(MAX_PAUSE);
         }
     }
