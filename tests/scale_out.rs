@@ -2,7 +2,7 @@
 //! `serve --http` processes share the account's concurrency limit (never exceeded upstream, no 429) and one
 //! NetSuite token; a killed instance's slots come back after the lease; Redis going away gives clear errors and
 //! coming back needs no restart; a tools change seen by one instance reaches every instance's clients. Also the
-//! limiter's Lua scripts directly: FIFO order, fail fast, fallback.
+//! limiter's Lua scripts directly: FIFO order, fail fast, fallback. Without the state key Redis mode refuses to start.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
@@ -461,4 +461,30 @@ async fn without_redis_the_limiter_fails_fast_or_falls_back_and_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(back, "the same limiter works again once Redis is back");
+}
+
+#[tokio::test]
+async fn redis_without_the_state_key_is_refused_at_startup_with_the_fix() {
+    let account = common::start(Algorithm::ES256).await;
+    let mut env = account.env();
+    env.push((
+        "NETSUITE_MCP_REDIS_URL".into(),
+        "redis://:hunter2-redis-password@127.0.0.1:1/0".into(),
+    ));
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        common::run_bin(&["serve", "--http", "127.0.0.1:0"], &env),
+    )
+    .await
+    .expect("exits at once");
+    let stderr = common::text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("NETSUITE_MCP_STATE_KEY") && stderr.contains("NETSUITE_MCP_REDIS_URL"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "the Redis password is not shown: {stderr}"
+    );
 }
