@@ -1,8 +1,9 @@
 //! Scale-out through Redis (design.md §1.9), against a real `redis-server` and the sandbox: several
 //! `serve --http` processes share the account's concurrency limit (never exceeded upstream, no 429) and one
 //! NetSuite token; a killed instance's slots come back after the lease; Redis going away gives clear errors and
-//! coming back needs no restart; a tools change seen by one instance reaches every instance's clients. Also the
-//! limiter's Lua scripts directly: FIFO order, fail fast, fallback. Without the state key Redis mode refuses to start.
+//! coming back needs no restart; a tools change seen by one instance reaches every instance's clients; without
+//! the state key Redis mode refuses to start. Also the limiter's Lua scripts directly: FIFO order, fail fast,
+//! fallback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
