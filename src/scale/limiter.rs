@@ -135,6 +135,8 @@ return freed
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 /// Longest pause between two asks for a slot.
 const MAX_PAUSE: Duration = Duration::from_millis(100);
+/// After Redis failed, calls fail (or use the fallback) at once for this long before Redis is asked again.
+const RECHECK_AFTER: Duration = Duration::from_millis(500);
 
 struct Shared {
     redis: Redis,
@@ -152,6 +154,8 @@ struct Shared {
     release: Script,
     /// Used while Redis is unreachable, when configured.
     fallback: Option<LocalLimiter>,
+    /// When Redis last failed, and how.
+    failed: std::sync::Mutex<Option<(std::time::Instant, ScaleError)>>,
 }
 
 impl Shared {
@@ -303,6 +307,7 @@ impl RedisLimiter {
                 renew: Script::new(RENEW),
                 release: Script::new(RELEASE),
                 fallback: fallback_instances.map(|n| LocalLimiter::new(limit / n.max(1))),
+                failed: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -340,7 +345,27 @@ impl RedisLimiter {
 impl AccountLimiter for RedisLimiter {
     fn acquire(&self) -> AcquireFuture<'_> {
         Box::pin(async move {
-            match self.acquire_shared().await {
+            // Right after a failure Redis is not asked again for a moment: a Redis that does not answer would
+            // otherwise cost every call the whole time limit.
+            let recent = self.shared.failed.lock().ok().and_then(|f| {
+                f.as_ref()
+                    .filter(|(at, _)| at.elapsed() < RECHECK_AFTER)
+                    .map(|(_, e)| e.clone())
+            });
+            let result = match recent {
+                Some(e) => Err(e),
+                None => {
+                    let result = self.acquire_shared().await;
+                    if let Ok(mut failed) = self.shared.failed.lock() {
+                        *failed = result
+                            .as_ref()
+                            .err()
+                            .map(|e| (std::time::Instant::now(), e.clone()));
+                    }
+                    result
+                }
+            };
+            match result {
                 Ok(permit) => Ok(permit),
                 Err(e) => match &self.shared.fallback {
                     Some(local) => {
