@@ -15,5 +15,7 @@ pub mod netsuite;
 pub mod oauth;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod scale;
+pub mod seal;
 pub mod server;
 pub mod transport;

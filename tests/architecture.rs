@@ -8,10 +8,11 @@ use std::path::Path;
 
 /// Bottom first. Modules on one line may not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["account"],
+    &["account", "seal"],
     &["auth"],
     &["cert"],
     &["config"],
+    &["scale"],
     &["netsuite", "custom"],
     &["catalog"],
     &["server"],

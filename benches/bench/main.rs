@@ -11,6 +11,9 @@
 //!    in pages of 1000.
 //! 5. Model-facing cost: `tools/list` of the default toolsets (characters, characters/4), and a 100-row ×
 //!    6-column `run_suiteql` result versus NetSuite's raw JSON for the same rows.
+//! 6. Sandbox start-up.
+//! 7. Scale-out: 60 calls on an account limit of 3 through 1 instance, 3 with their own limiters, and 3 sharing
+//!    the limit and token through Redis → upstream 429s, token requests, wall time versus the ideal.
 //!
 //! While the sandbox has no data endpoints (they return 404), the SuiteQL and record answers are injected into
 //! the sandbox as canned NetSuite responses (same bytes for the direct request and the MCP call); the table
@@ -22,6 +25,7 @@ mod netsuite;
 mod overhead;
 mod report;
 mod sandbox_startup;
+mod scale_out;
 mod servers;
 mod startup_memory;
 mod tokens;
@@ -132,6 +136,8 @@ async fn run() -> BenchResult<()> {
     rows.extend(bench.model_cost().await?);
     eprintln!("bench: 6. sandbox start-up");
     rows.push(sandbox_startup().await?);
+    eprintln!("bench: 7. scale-out");
+    rows.extend(bench.scale_out().await?);
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;

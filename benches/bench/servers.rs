@@ -78,10 +78,14 @@ impl Bench {
 
     /// `netsuite-mcp serve --http 127.0.0.1:0` with a bearer token, and rmcp's streamable HTTP client.
     pub(crate) async fn spawn_http(&self) -> BenchResult<Server> {
-        let mut cmd = self.command(
-            &["--http", "127.0.0.1:0"],
-            &[("NETSUITE_MCP_HTTP_TOKEN", HTTP_TOKEN)],
-        );
+        self.spawn_http_with(&[]).await
+    }
+
+    /// [`Bench::spawn_http`] with more environment.
+    pub(crate) async fn spawn_http_with(&self, extra: &[(&str, &str)]) -> BenchResult<Server> {
+        let mut env = vec![("NETSUITE_MCP_HTTP_TOKEN", HTTP_TOKEN)];
+        env.extend_from_slice(extra);
+        let mut cmd = self.command(&["--http", "127.0.0.1:0"], &env);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

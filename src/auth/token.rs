@@ -14,6 +14,7 @@ use super::assertion::{AssertionParams, sign_assertion};
 use super::endpoint::{Grant, request_token};
 use super::key::{KeyError, SigningKey};
 use super::session::LoginSession;
+use super::shared::SharedTokens;
 
 /// A token is replaced once less than this remains of its life.
 pub const REFRESH_BUFFER: Duration = Duration::from_secs(60);
@@ -31,6 +32,8 @@ pub struct AccessToken {
     expires_at: Instant,
     lifetime: Duration,
     id: u64,
+    /// Its value in the shared cache, when it came from there or was put there.
+    shared: Option<String>,
 }
 
 impl AccessToken {
@@ -118,6 +121,9 @@ pub enum AuthError {
         "this call carries no NetSuite identity: sign in through your MCP client (OAuth) first"
     )]
     NoIdentity,
+    /// The token cache shared by all instances (Redis) failed; the text names it and the fix.
+    #[error("{0}")]
+    Shared(String),
 }
 
 impl AuthError {
@@ -166,6 +172,8 @@ struct Inner {
     /// Completed token requests; lets waiters tell whether someone fetched on their behalf.
     attempts: AtomicU64,
     next_id: AtomicU64,
+    /// The token cache shared with other instances (M2M only), when configured.
+    shared: std::sync::OnceLock<SharedTokens>,
 }
 
 /// Caches NetSuite access tokens and gets new ones when needed — with a fresh assertion (M2M) or the stored
@@ -205,8 +213,18 @@ impl TokenManager {
                 }),
                 attempts: AtomicU64::new(0),
                 next_id: AtomicU64::new(1),
+                shared: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Shares client-credentials tokens with the other instances through `shared`: one of them asks NetSuite,
+    /// the others read its token. Ignored for a signed-in person's tokens. Set once, before the first use.
+    pub fn share(self, shared: SharedTokens) -> Self {
+        if matches!(self.inner.source, Source::ClientCredentials { .. }) {
+            let _ = self.inner.shared.set(shared);
+        }
+        self
     }
 
     /// A token with more than the refresh buffer left: the cached one, or a new one. Concurrent callers share
@@ -222,7 +240,10 @@ impl TokenManager {
         {
             return Err(err.clone());
         }
-        let result = self.fetch().await;
+        let result = match self.inner.shared.get() {
+            Some(shared) => self.fetch_shared(shared).await,
+            None => self.fetch().await,
+        };
         self.inner.attempts.fetch_add(1, Ordering::AcqRel);
         match result {
             Ok(token) => {
@@ -245,6 +266,9 @@ impl TokenManager {
         if state.token.as_ref().is_some_and(|t| t.id == stale.id) {
             state.token = None;
         }
+        if let (Some(shared), Some(stored)) = (self.inner.shared.get(), &stale.shared) {
+            shared.remove(stored.clone()).await;
+        }
         if let Source::Login(session) = &self.inner.source {
             session.refused(stale.expose());
         }
@@ -256,6 +280,64 @@ impl TokenManager {
             Source::ClientCredentials { params, .. } => &params.audience,
             Source::Login(session) => session.token_url(),
         }
+    }
+
+    /// The shared token when it is fresh; else this instance takes the mint lock and asks NetSuite (and stores
+    /// the token for the others), or waits for the instance that holds the lock.
+    async fn fetch_shared(&self, shared: &SharedTokens) -> Result<AccessToken, AuthError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            if let Some(token) = self.load_shared(shared).await? {
+                return Ok(token);
+            }
+            if let Some(owner) = shared.try_lock().await.map_err(AuthError::Shared)? {
+                // Someone may have stored a token between our read and the lock.
+                let result = match self.load_shared(shared).await {
+                    Ok(Some(token)) => Ok(token),
+                    Ok(None) => self.fetch_and_store(shared).await,
+                    Err(e) => Err(e),
+                };
+                shared.unlock(owner).await;
+                return result;
+            }
+            if started.elapsed() > super::shared::MINT_WAIT {
+                return Err(AuthError::Shared(
+                    "another instance has been getting the NetSuite token for too long (the shared token lock \
+                     in Redis is still held); try again shortly"
+                        .into(),
+                ));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    async fn load_shared(&self, shared: &SharedTokens) -> Result<Option<AccessToken>, AuthError> {
+        let Some(found) = shared.load().await.map_err(AuthError::Shared)? else {
+            return Ok(None);
+        };
+        let token = AccessToken {
+            secret: found.secret,
+            expires_at: found.expires_at,
+            lifetime: found.lifetime,
+            id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
+            shared: Some(found.stored),
+        };
+        Ok(token.is_fresh().then_some(token))
+    }
+
+    async fn fetch_and_store(&self, shared: &SharedTokens) -> Result<AccessToken, AuthError> {
+        let mut token = self.fetch().await?;
+        match shared
+            .store(&token.secret, token.remaining(), token.lifetime)
+            .await
+        {
+            Ok(stored) => token.shared = Some(stored),
+            // The token works; the other instances will get their own.
+            Err(e) => tracing::warn!("could not share the NetSuite token: {e}"),
+        }
+        Ok(token)
     }
 
     async fn fetch(&self) -> Result<AccessToken, AuthError> {
@@ -283,6 +365,7 @@ impl TokenManager {
             expires_at: grant.started + grant.lifetime,
             lifetime: grant.lifetime,
             id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
+            shared: None,
         })
     }
 }
@@ -317,6 +400,7 @@ mod tests {
             expires_at: Instant::now() + Duration::from_secs(10),
             lifetime: Duration::from_secs(10),
             id: 1,
+            shared: None,
         };
         assert!(!format!("{t:?}").contains("very-secret"));
     }
@@ -328,6 +412,7 @@ mod tests {
             expires_at: Instant::now() + Duration::from_secs(2),
             lifetime: Duration::from_secs(2),
             id: 1,
+            shared: None,
         };
         assert!(t.is_fresh());
         let old = AccessToken {

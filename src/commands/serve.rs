@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use super::CommandError;
 use super::wiring;
 use crate::config::Settings;
+use crate::scale::ScaleOut;
 use crate::server::NetSuiteServer;
 use crate::transport::http::{HttpError, HttpOptions, HttpServer};
 
@@ -20,42 +21,56 @@ pub enum Transport {
 /// Validates the configuration, then serves MCP until the client closes stdin (stdio) or until SIGINT/SIGTERM
 /// (HTTP).
 pub async fn run(settings: &Settings, transport: Transport) -> Result<(), CommandError> {
-    let (server, http) = server_and_options(settings, transport)?;
-    serve_on(server, http).await
+    let (server, http, scale) = server_and_options(settings, transport)?;
+    serve_on(server, http, scale).await
 }
+
+/// The server, its HTTP options, and what it shares with other instances (`NETSUITE_MCP_REDIS_URL`).
+type Parts = (NetSuiteServer, Option<HttpOptions>, Option<ScaleOut>);
 
 /// The server and, over HTTP, its options, validated before anything starts (a non-loopback address without a
 /// token is a configuration error). With `NETSUITE_MCP_AUTH=oauth` the server has no NetSuite identity of its
 /// own: each caller signs in through the built-in authorization server.
-fn server_and_options(
-    settings: &Settings,
-    transport: Transport,
-) -> Result<(NetSuiteServer, Option<HttpOptions>), CommandError> {
-    match transport {
-        Transport::Stdio => Ok((build(settings).map_err(super::first_run::explain)?, None)),
-        Transport::Http { bind, stateless } => match wiring::delegated_auth(settings)? {
-            Some(wiring::DelegatedAuth::OAuth(base, delegated)) => {
-                let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
-                let server = wiring::prepare_server(settings)?.build(*base);
-                Ok((server, Some(http)))
+fn server_and_options(settings: &Settings, transport: Transport) -> Result<Parts, CommandError> {
+    let scale = wiring::scale_out(settings)?;
+    let build = |settings: &Settings| {
+        wiring::server_with(settings, scale.as_ref()).map_err(super::first_run::explain)
+    };
+    let (server, mut http) = match transport {
+        Transport::Stdio => (build(settings)?, None),
+        Transport::Http { bind, stateless } => {
+            match wiring::delegated_auth(settings, scale.as_ref())? {
+                Some(wiring::DelegatedAuth::OAuth(base, delegated)) => {
+                    let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
+                    (wiring::prepare_server(settings)?.build(*base), Some(http))
+                }
+                Some(wiring::DelegatedAuth::Jwt(delegated)) => {
+                    let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
+                    (build(settings)?, Some(http))
+                }
+                None => {
+                    let http = wiring::http_options(settings, bind, stateless, None)?;
+                    (build(settings)?, Some(http))
+                }
             }
-            Some(wiring::DelegatedAuth::Jwt(delegated)) => {
-                let http = wiring::http_options(settings, bind, stateless, Some(delegated))?;
-                let server = build(settings).map_err(super::first_run::explain)?;
-                Ok((server, Some(http)))
-            }
-            None => {
-                let http = wiring::http_options(settings, bind, stateless, None)?;
-                let server = build(settings).map_err(super::first_run::explain)?;
-                Ok((server, Some(http)))
-            }
-        },
+        }
+    };
+    if let (Some(http), Some(scale)) = (http.as_mut(), scale.as_ref()) {
+        http.health = Some(scale.health());
     }
+    Ok((server, http, scale))
 }
 
-async fn serve_on(server: NetSuiteServer, http: Option<HttpOptions>) -> Result<(), CommandError> {
-    // Hot reload of the tools directory for as long as the server runs.
-    let _watcher = server.watch_tools_dir();
+async fn serve_on(
+    server: NetSuiteServer,
+    http: Option<HttpOptions>,
+    scale: Option<ScaleOut>,
+) -> Result<(), CommandError> {
+    // Hot reload of the tools directory for as long as the server runs, announced to the other instances.
+    let _watcher = server.watch_tools_dir_shared(scale.as_ref().map(ScaleOut::fanout));
+    if let Some(scale) = &scale {
+        tracing::info!(redis = %scale.redis().host(), "sharing the account limit, token and tools changes through Redis");
+    }
     let Some(options) = http else {
         return Ok(crate::transport::stdio::serve(server).await?);
     };
@@ -122,7 +137,7 @@ pub async fn run_sandbox(settings: Settings, transport: Transport) -> Result<(),
     }
     .overlay(sandbox);
     let result = match server_and_options(&settings, transport) {
-        Ok((server, http)) => serve_on(server, http).await,
+        Ok((server, http, scale)) => serve_on(server, http, scale).await,
         Err(e) => Err(e),
     };
     local.handle.shutdown().await;

@@ -17,6 +17,7 @@ use crate::config::{
 use crate::netsuite::client::{REQUEST_TIMEOUT, http_client_with_timeout};
 use crate::netsuite::{ClientOptions, NetSuiteClient, SearchRestlet};
 use crate::oauth::AuthorizationServer;
+use crate::scale::{ScaleError, ScaleOut};
 use crate::server::NetSuiteServer;
 use crate::server::builder::PreparedServer;
 use crate::transport::http::{Delegated, HttpOptions};
@@ -29,6 +30,16 @@ use super::CommandError;
 pub fn netsuite_client(
     config: NetSuiteConfig,
     options: ClientOptions,
+) -> Result<NetSuiteClient, ConfigError> {
+    netsuite_client_shared(config, options, None)
+}
+
+/// [`netsuite_client`] for one of several instances serving the account: with `scale`, the concurrency limit
+/// and the M2M token come from Redis, shared with the other instances.
+pub fn netsuite_client_shared(
+    config: NetSuiteConfig,
+    options: ClientOptions,
+    scale: Option<&ScaleOut>,
 ) -> Result<NetSuiteClient, ConfigError> {
     let tuning = config.tuning;
     let http = http_client_with_timeout(tuning.request_timeout.unwrap_or(REQUEST_TIMEOUT))
@@ -44,7 +55,15 @@ pub fn netsuite_client(
                 audience: config.endpoints.token_url(),
                 scopes: m2m.scopes,
             };
-            RequestAuth::Bearer(TokenManager::new(http.clone(), m2m.key, params))
+            let identity = format!(
+                "{}\n{}\n{}",
+                params.audience, params.client_id, params.certificate_id
+            );
+            let mut tokens = TokenManager::new(http.clone(), m2m.key, params);
+            if let Some(scale) = scale {
+                tokens = tokens.share(scale.tokens(&identity).map_err(scale_config_error)?);
+            }
+            RequestAuth::Bearer(tokens)
         }
         NetSuiteAuth::Tba(creds) => RequestAuth::Tba(Arc::new(creds)),
         NetSuiteAuth::Login(login) => {
@@ -82,11 +101,16 @@ pub fn netsuite_client(
         ),
         None => options.search_restlet,
     };
+    let limiter = match scale {
+        Some(scale) => Some(scale.limiter(config.max_concurrency)),
+        None => options.limiter,
+    };
     let options = ClientOptions {
         max_concurrency: config.max_concurrency,
         content_language: config.content_language,
         retry,
         search_restlet,
+        limiter,
     };
     Ok(NetSuiteClient::with_auth(
         http,
@@ -96,9 +120,36 @@ pub fn netsuite_client(
     ))
 }
 
-/// The client for `settings` with the default options.
+/// The client for `settings` with the default options (sharing the limit and token through Redis when
+/// `NETSUITE_MCP_REDIS_URL` is set).
 pub fn client_from_settings(settings: &Settings) -> Result<NetSuiteClient, ConfigError> {
-    netsuite_client(netsuite_config(settings)?, ClientOptions::default())
+    client_with_scale(settings, scale_out(settings)?.as_ref())
+}
+
+/// [`client_from_settings`] with the instance's shared parts.
+pub fn client_with_scale(
+    settings: &Settings,
+    scale: Option<&ScaleOut>,
+) -> Result<NetSuiteClient, ConfigError> {
+    netsuite_client_shared(netsuite_config(settings)?, ClientOptions::default(), scale)
+}
+
+/// What this instance shares with the others through Redis; `None` when `NETSUITE_MCP_REDIS_URL` is unset.
+pub fn scale_out(settings: &Settings) -> Result<Option<ScaleOut>, ConfigError> {
+    match settings.redis_config()? {
+        Some(config) => Ok(Some(ScaleOut::new(&config).map_err(scale_config_error)?)),
+        None => Ok(None),
+    }
+}
+
+fn scale_config_error(e: ScaleError) -> ConfigError {
+    match e {
+        ScaleError::Config { setting, reason } => ConfigError::Invalid { setting, reason },
+        other => ConfigError::Invalid {
+            setting: Key::RedisUrl.env(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// The NetSuite configuration, with the profile's stored sign-in when no M2M or TBA mode is set (it may
@@ -168,8 +219,16 @@ pub fn prepare_server(settings: &Settings) -> Result<PreparedServer, CommandErro
 /// The server for `settings`: built-in tools plus the tools directory. Governance is checked before the key is
 /// loaded, so that configuration mistakes are reported first.
 pub fn server(settings: &Settings) -> Result<NetSuiteServer, CommandError> {
+    server_with(settings, scale_out(settings)?.as_ref())
+}
+
+/// [`server`] with the instance's shared parts.
+pub fn server_with(
+    settings: &Settings,
+    scale: Option<&ScaleOut>,
+) -> Result<NetSuiteServer, CommandError> {
     let prepared = prepare_server(settings)?;
-    let client = client_from_settings(settings)?;
+    let client = client_with_scale(settings, scale)?;
     Ok(prepared.build(client))
 }
 
@@ -195,11 +254,13 @@ pub enum DelegatedAuth {
 }
 
 /// The authorization server or the identity-provider check for `NETSUITE_MCP_AUTH`; `None` for `bearer` and none.
-pub fn delegated_auth(settings: &Settings) -> Result<Option<DelegatedAuth>, CommandError> {
+pub fn delegated_auth(
+    settings: &Settings,
+    scale: Option<&ScaleOut>,
+) -> Result<Option<DelegatedAuth>, CommandError> {
     match settings.mcp_auth_mode()? {
-        McpAuthMode::OAuth => {
-            oauth_parts(settings).map(|(base, d)| Some(DelegatedAuth::OAuth(Box::new(base), d)))
-        }
+        McpAuthMode::OAuth => oauth_parts(settings, scale)
+            .map(|(base, d)| Some(DelegatedAuth::OAuth(Box::new(base), d))),
         McpAuthMode::Jwt => {
             let config = settings.jwt_config()?;
             let http =
@@ -216,11 +277,15 @@ pub fn delegated_auth(settings: &Settings) -> Result<Option<DelegatedAuth>, Comm
 }
 
 /// `oauth` mode's base client and authorization server.
-fn oauth_parts(settings: &Settings) -> Result<(NetSuiteClient, Delegated), CommandError> {
+fn oauth_parts(
+    settings: &Settings,
+    scale: Option<&ScaleOut>,
+) -> Result<(NetSuiteClient, Delegated), CommandError> {
     let config = settings.oauth_server()?;
-    let base = netsuite_client(
+    let base = netsuite_client_shared(
         settings.netsuite_delegated(config.netsuite.account.clone())?,
         ClientOptions::default(),
+        scale,
     )?;
     let state_dir = match &config.state {
         None => None,

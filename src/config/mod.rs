@@ -20,6 +20,7 @@ mod http;
 mod login;
 mod netsuite;
 mod oauth;
+mod scale;
 mod server;
 pub mod table;
 mod values;
@@ -36,6 +37,7 @@ pub use oauth::{
     DEFAULT_ACCESS_TTL, DEFAULT_REDIRECT_HOSTS, JwtConfig, MIN_STATE_KEY_CHARS, McpAuthMode,
     OAuthServerConfig, RedirectOrigin, StateConfig,
 };
+pub use scale::{DEFAULT_REDIS_PREFIX, RedisConfig};
 pub use server::{
     ConfirmConfig, ConfirmMode, DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig,
     MAX_POLL_INTERVAL, MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,

@@ -310,7 +310,8 @@ impl Settings {
     }
 
     /// The state key, checked (long and varied enough); `None` when neither it nor its file is set. Everything
-    /// the server seals (the authorization server's state, write confirmations) derives its key from it.
+    /// the server seals (the authorization server's state, write confirmations, shared tokens) derives its key
+    /// from it.
     pub(crate) fn sealing_key(&self) -> Result<Option<secrecy::SecretString>, ConfigError> {
         if self.state_key.is_none() && self.state_key_file.is_none() {
             return Ok(None);
@@ -334,7 +335,7 @@ impl Settings {
     }
 
     /// The state key and directory; `None` when no key is set (and then no directory may be set either).
-    fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
+    pub(super) fn state_config(&self) -> Result<Option<StateConfig>, ConfigError> {
         if self.state_key.is_none() && self.state_key_file.is_none() {
             if self.state_dir.is_some() {
                 return Err(ConfigError::Invalid {

@@ -106,7 +106,8 @@ settings! {
     }
     /// `Content-Language` sent on writes (non-English accounts).
     ContentLanguage => content_language: String { env: "NETSUITE_CONTENT_LANGUAGE", default: "unset", }
-    /// In-flight NetSuite requests allowed from this process.
+    /// In-flight NetSuite requests allowed: this process's, or with `NETSUITE_MCP_REDIS_URL` the whole account's,
+    /// shared by every instance.
     MaxConcurrency => max_concurrency: usize {
         env: "NETSUITE_MAX_CONCURRENCY", default: "5",
         check: at_least(1, "must be at least 1 (NetSuite accounts allow 5 or more concurrent requests)"),
@@ -242,6 +243,28 @@ settings! {
         env: "NETSUITE_MCP_HTTP_MAX_BODY_BYTES", default: "1048576",
         check: at_least(1, "must be at least 1"),
     }
+    /// Redis shared by every instance serving one account (`redis://host:6379/0`): the account's concurrency
+    /// limit, the NetSuite token cache and tools-list-changed fan-out move there. Unset: all in-process.
+    RedisUrl => redis_url: SecretString {
+        env: "NETSUITE_MCP_REDIS_URL", default: "unset: one instance, everything in-process", secret: true,
+    }
+    /// Prefix of every Redis key and channel, separating deployments that share one Redis.
+    RedisPrefix => redis_prefix: String { env: "NETSUITE_MCP_REDIS_PREFIX", default: "netsuite-mcp:", }
+    /// Milliseconds a shared concurrency slot is held without renewal; a crashed instance's slots return after it.
+    RedisLeaseMs => redis_lease_ms: u64 {
+        env: "NETSUITE_MCP_REDIS_LEASE_MS", default: "30000",
+        check: at_least(100, "must be at least 100 milliseconds"),
+    }
+    /// Milliseconds one Redis command may take before the request fails with a Redis error.
+    RedisTimeoutMs => redis_timeout_ms: u64 {
+        env: "NETSUITE_MCP_REDIS_TIMEOUT_MS", default: "2000",
+        check: at_least(1, "must be at least 1 millisecond"),
+    }
+    /// While Redis is unreachable, limit this instance to the account limit divided by this many instances.
+    RedisFallbackInstances => redis_fallback_instances: usize {
+        env: "NETSUITE_MCP_REDIS_FALLBACK_INSTANCES", default: "unset: calls fail while Redis is unreachable",
+        check: at_least(1, "must be at least 1"),
+    }
     /// Character budget of one tool result.
     MaxResultChars => max_result_chars: usize {
         env: "NETSUITE_MCP_MAX_RESULT_CHARS", flag: "--max-result-chars", default: "50000",
@@ -292,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_the_bearer_token_and_the_state_key()
+    fn secrets_are_exactly_the_client_secret_the_key_the_tba_secrets_the_bearer_token_the_state_key_and_the_redis_url()
      {
         let secret: Vec<&str> = SETTINGS
             .iter()
@@ -307,7 +330,9 @@ mod tests {
                 "NETSUITE_CONSUMER_SECRET",
                 "NETSUITE_TOKEN_SECRET",
                 "NETSUITE_MCP_HTTP_TOKEN",
-                "NETSUITE_MCP_STATE_KEY"
+                "NETSUITE_MCP_STATE_KEY",
+                // It may hold Redis's password.
+                "NETSUITE_MCP_REDIS_URL"
             ]
         );
     }

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use tokio::sync::Semaphore;
 
 use super::error::{ApiError, NetSuiteError};
 use crate::account::Endpoints;
 use crate::auth::token::transport_reason;
 use crate::auth::{RequestAuth, TokenManager};
+use crate::scale::limiter::{AccountLimiter, LocalLimiter};
 
 /// Time to establish a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,6 +68,9 @@ pub struct ClientOptions {
     /// Our saved-search RESTlet's deployment (`NETSUITE_MCP_SEARCH_RESTLET`), for accounts without NetSuite's
     /// REST saved-search endpoints.
     pub search_restlet: Option<super::analytics::SearchRestlet>,
+    /// The account's limit shared with other instances (Redis); `None`: this process's own semaphore of
+    /// `max_concurrency` slots.
+    pub limiter: Option<Arc<dyn AccountLimiter>>,
 }
 
 impl Default for ClientOptions {
@@ -77,6 +80,7 @@ impl Default for ClientOptions {
             content_language: None,
             retry: RetryPolicy::default(),
             search_restlet: None,
+            limiter: None,
         }
     }
 }
@@ -208,7 +212,7 @@ pub struct NetSuiteClient {
     http: reqwest::Client,
     auth: RequestAuth,
     endpoints: Endpoints,
-    limiter: Arc<Semaphore>,
+    limiter: Arc<dyn AccountLimiter>,
     pub(super) options: ClientOptions,
     /// The saved-search route once probed (see `analytics`), shared by all clones.
     pub(super) search_route: Arc<std::sync::atomic::AtomicU8>,
@@ -258,7 +262,10 @@ impl NetSuiteClient {
         options: ClientOptions,
     ) -> Self {
         Self {
-            limiter: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
+            limiter: options
+                .limiter
+                .clone()
+                .unwrap_or_else(|| Arc::new(LocalLimiter::new(options.max_concurrency))),
             search_route: Arc::default(),
             http,
             auth,
@@ -370,8 +377,9 @@ impl NetSuiteClient {
             builder = builder.body(body.clone());
         }
         // The permit covers only the time a request is in flight, never a backoff sleep.
-        let Ok(_permit) = self.limiter.acquire().await else {
-            unreachable!("the semaphore is never closed")
+        let _permit = match self.limiter.acquire().await {
+            Ok(permit) => permit,
+            Err(e) => return Outcome::Done(Err(NetSuiteError::Shared(e.to_string()))),
         };
         let sent = Instant::now();
         let result = match builder.send().await {

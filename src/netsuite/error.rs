@@ -254,6 +254,9 @@ pub enum NetSuiteError {
     },
     #[error("NetSuite answered HTTP {status} with a body that could not be read: {reason}")]
     BadResponse { status: u16, reason: String },
+    /// The state shared by the instances (Redis) failed before anything was sent; the text names the fix.
+    #[error("{0}")]
+    Shared(String),
 }
 
 #[cfg(test)]

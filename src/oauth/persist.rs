@@ -9,20 +9,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::hkdf::{HKDF_SHA256, Salt};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::store::StoredLogin;
+use crate::seal::{NONCE_LEN, Sealer};
 
 /// Name of the state file in the state directory.
 pub const STATE_FILE: &str = "oauth-state.sealed";
 /// Bumped when the layout changes; an older file is refused with a clear error rather than misread.
 const VERSION: u32 = 1;
 /// Binds the ciphertext to its purpose (and the key derivation to this product).
-const CONTEXT: &[u8] = b"netsuite-mcp oauth state v1";
+const CONTEXT: &str = "netsuite-mcp oauth state v1";
 
 /// What is kept.
 #[derive(Debug, Serialize, Deserialize, Default)]
@@ -84,7 +82,7 @@ struct Sealed {
 /// Seals and opens snapshots in one file.
 pub struct Vault {
     path: PathBuf,
-    key: LessSafeKey,
+    key: Sealer,
     /// Serialises writers, and holds the change count last written: the snapshot is taken inside the turn
     /// ([`Vault::save_snapshot`]), so an older one never lands after a newer one, and an unchanged state is not
     /// written again.
@@ -102,11 +100,8 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// A vault in `dir` whose key derives from `secret`.
     pub fn new(dir: &Path, secret: &SecretString) -> Result<Self, String> {
-        let prk = Salt::new(HKDF_SHA256, CONTEXT).extract(secret.expose_secret().as_bytes());
-        let okm = prk
-            .expand(&[b"aes-256-gcm"], &AES_256_GCM)
-            .map_err(|_| "cannot derive the state key".to_owned())?;
-        let key = LessSafeKey::new(UnboundKey::from(okm));
+        let key =
+            Sealer::new(secret, CONTEXT).map_err(|_| "cannot derive the state key".to_owned())?;
         Ok(Vault {
             path: dir.join(STATE_FILE),
             key,
@@ -148,19 +143,15 @@ impl Vault {
             .ok()
             .and_then(|n| n.try_into().ok())
             .ok_or_else(|| unreadable("bad nonce"))?;
-        let mut data = b64
+        let data = b64
             .decode(&sealed.data)
             .map_err(|_| unreadable("bad data"))?;
         let plain = self
             .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(CONTEXT),
-                &mut data,
-            )
-            .map_err(|_| unreadable("authentication failed"))?;
+            .open_parts(nonce, data)
+            .ok_or_else(|| unreadable("authentication failed"))?;
         let snapshot: Snapshot =
-            serde_json::from_slice(plain).map_err(|_| unreadable("unexpected content"))?;
+            serde_json::from_slice(&plain).map_err(|_| unreadable("unexpected content"))?;
         Ok(Some(snapshot))
     }
 
@@ -176,17 +167,10 @@ impl Vault {
         if changes != 0 && changes <= *written {
             return Ok(());
         }
-        let mut data = serde_json::to_vec(&snapshot()).map_err(|e| e.to_string())?;
-        let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| "the secure random source failed".to_owned())?;
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(CONTEXT),
-                &mut data,
-            )
+        let plain = serde_json::to_vec(&snapshot()).map_err(|e| e.to_string())?;
+        let (nonce, data) = self
+            .key
+            .seal_parts(plain)
             .map_err(|_| "cannot seal the state".to_owned())?;
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;

@@ -123,6 +123,16 @@ impl NetSuiteServer {
     /// returned [`Watcher`] is dropped. `None` without a tools directory or with a zero poll interval. Call it
     /// once per server (clones share the catalog, so one watcher serves them all).
     pub fn watch_tools_dir(&self) -> Option<Watcher> {
+        self.watch_tools_dir_shared(None)
+    }
+
+    /// [`NetSuiteServer::watch_tools_dir`] for one of several instances sharing the tools directory: a change
+    /// this instance applies is published through `fanout`, and a change another instance published makes this
+    /// one re-read the directory at once and tell its own clients.
+    pub fn watch_tools_dir_shared(
+        &self,
+        fanout: Option<crate::scale::fanout::Fanout>,
+    ) -> Option<Watcher> {
         let tools = self.tools_dir.as_deref()?;
         if tools.poll.is_zero() {
             return None;
@@ -132,6 +142,7 @@ impl NetSuiteServer {
             tools.clone(),
             Arc::clone(&self.catalog),
             self.listeners.clone(),
+            fanout,
         ))
     }
 
@@ -316,6 +327,11 @@ pub fn describe_error(err: &ToolError) -> String {
             lines.push(format!("hint: {}", tool_hint(api)));
             lines.join("\n")
         }
+        ToolError::NetSuite(
+            NetSuiteError::Auth(AuthError::Shared(e)) | NetSuiteError::Shared(e),
+        ) => {
+            format!("{e}\nhint: {SHARED_STATE_HINT}")
+        }
         ToolError::NetSuite(NetSuiteError::Auth(e)) if e.needs_login() => format!(
             "Could not authenticate to NetSuite: {e}\nhint: the NetSuite sign-in this server uses has ended; \
              the person runs `netsuite-mcp login` on the machine running this server, then the call can be \
@@ -335,6 +351,10 @@ pub fn describe_error(err: &ToolError) -> String {
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
     }
 }
+
+/// What to do when the state the instances share (Redis) fails.
+const SHARED_STATE_HINT: &str = "this is the server's shared state, not NetSuite; whoever runs the server fixes \
+Redis (or sets NETSUITE_MCP_REDIS_FALLBACK_INSTANCES to keep serving without it). Try again shortly.";
 
 /// NetSuite's hint plus what a model can do about it with this server's tools and settings.
 fn tool_hint(api: &ApiError) -> String {
@@ -410,7 +430,7 @@ fn principal_of(context: &RequestContext<RoleServer>) -> Option<&Principal> {
 /// overloaded or failed with a server error. Refusals (4xx) mean the configuration is wrong.
 fn auth_is_transient(e: &AuthError) -> bool {
     match e {
-        AuthError::Transport { .. } => true,
+        AuthError::Transport { .. } | AuthError::Shared(_) => true,
         AuthError::Refused { status, .. } | AuthError::BadResponse { status, .. } => {
             *status == 429 || *status >= 500
         }

@@ -17,6 +17,7 @@ use crate::catalog::CatalogTool;
 use crate::catalog::custom::load;
 use crate::catalog::live::LiveCatalog;
 use crate::custom::DirState;
+use crate::scale::fanout::Fanout;
 
 /// The tools directory of a server and what was last loaded from it.
 #[derive(Debug, Clone)]
@@ -63,9 +64,16 @@ impl Drop for Watcher {
     }
 }
 
-/// Starts polling `tools` (must be called inside a tokio runtime).
-pub(crate) fn spawn(tools: ToolsDir, live: Arc<LiveCatalog>, listeners: Listeners) -> Watcher {
+/// Starts polling `tools` (must be called inside a tokio runtime). With `fanout`, changes applied here are
+/// published, and changes published by other instances are applied here at once.
+pub(crate) fn spawn(
+    tools: ToolsDir,
+    live: Arc<LiveCatalog>,
+    listeners: Listeners,
+    fanout: Option<Fanout>,
+) -> Watcher {
     let task = tokio::spawn(async move {
+        let mut heard = fanout.as_ref().map(Fanout::subscribe);
         let ToolsDir {
             dir,
             poll,
@@ -77,7 +85,15 @@ pub(crate) fn spawn(tools: ToolsDir, live: Arc<LiveCatalog>, listeners: Listener
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut settling: Option<DirState> = None;
         loop {
-            ticks.tick().await;
+            let remote = tokio::select! {
+                _ = ticks.tick() => false,
+                Some(()) = async {
+                    match heard.as_mut() {
+                        Some(sub) => sub.changes.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => true,
+            };
             let now = {
                 let dir = dir.clone();
                 match tokio::task::spawn_blocking(move || DirState::scan(&dir)).await {
@@ -85,13 +101,16 @@ pub(crate) fn spawn(tools: ToolsDir, live: Arc<LiveCatalog>, listeners: Listener
                     Err(_) => continue,
                 }
             };
-            if now == loaded {
-                settling = None;
-                continue;
-            }
-            if settling.as_ref() != Some(&now) {
-                settling = Some(now);
-                continue;
+            // Another instance already waited for the files to settle.
+            if !remote {
+                if now == loaded {
+                    settling = None;
+                    continue;
+                }
+                if settling.as_ref() != Some(&now) {
+                    settling = Some(now);
+                    continue;
+                }
             }
             settling = None;
             loaded = now;
@@ -104,8 +123,14 @@ pub(crate) fn spawn(tools: ToolsDir, live: Arc<LiveCatalog>, listeners: Listener
                 let told = listeners.notify_tool_list_changed().await;
                 tracing::info!(
                     clients = told,
+                    remote,
                     "custom tools changed; sent tools/list_changed"
                 );
+                if let (Some(fanout), false) = (&fanout, remote)
+                    && let Err(e) = fanout.publish().await
+                {
+                    tracing::warn!("{e}; the other instances see the change at their next poll");
+                }
             } else {
                 tracing::debug!("tools directory changed; tool definitions did not");
             }

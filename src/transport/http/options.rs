@@ -43,6 +43,8 @@ pub struct HttpOptions {
     pub shutdown_grace: Duration,
     /// Time a client gets to send a request's headers; slower connections are closed (slow-loris).
     pub header_read_timeout: Duration,
+    /// The shared Redis `/healthz` reports on (scale-out); `None` in local mode.
+    pub health: Option<crate::scale::HealthCheck>,
 }
 
 impl HttpOptions {
@@ -65,6 +67,7 @@ impl HttpOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            health: None,
         }
     }
 

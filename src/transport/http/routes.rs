@@ -88,9 +88,16 @@ where
         abort: stages.abort.clone(),
     });
     let draining = stages.draining.clone();
+    let shared = options.health.clone();
     let health = get(move || {
-        let draining = draining.clone();
-        async move { health(&draining) }
+        let (draining, shared) = (draining.clone(), shared.clone());
+        async move {
+            let redis = match &shared {
+                Some(check) => Some(check.check().await),
+                None => None,
+            };
+            health(&draining, redis)
+        }
     });
     let app = Router::new()
         .route_service(MCP_PATH, mcp)
@@ -102,12 +109,23 @@ where
     })
 }
 
-/// 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` once shutdown has started.
-fn health(draining: &CancellationToken) -> Response {
-    let (status, body) = if draining.is_cancelled() {
-        (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"draining"}"#)
+/// 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` once shutdown has started. In scale-out mode it adds
+/// `"redis":"ok"` or `"redis":"unreachable"`; an instance that cannot serve without Redis (no fallback) then
+/// answers 503 `{"status":"unavailable"}` so that a load balancer routes around it.
+fn health(draining: &CancellationToken, redis: Option<(bool, bool)>) -> Response {
+    let (status, state) = if draining.is_cancelled() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    } else if matches!(redis, Some((false, false))) {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     } else {
-        (StatusCode::OK, r#"{"status":"ok"}"#)
+        (StatusCode::OK, "ok")
+    };
+    let body = match redis {
+        None => format!(r#"{{"status":"{state}"}}"#),
+        Some((reachable, _)) => format!(
+            r#"{{"status":"{state}","redis":"{}"}}"#,
+            if reachable { "ok" } else { "unreachable" }
+        ),
     };
     (
         status,

@@ -1,0 +1,257 @@
+//! Scale-out (design.md §1.9): what several instances serving one NetSuite account share. With
+//! `NETSUITE_MCP_REDIS_URL` the account's concurrency limit ([`limiter`]), the M2M token cache ([`tokens`]) and
+//! tools-list-changed fan-out ([`fanout`]) live in Redis; without it, in-process (the [`limiter`]'s local
+//! semaphore, the token manager's own cache, the server's own listeners).
+//!
+//! Every Redis command has a time limit, so an unreachable or slow Redis turns into a clear error, never a hang;
+//! the connection is re-established by itself when Redis is back (no restart).
+
+pub mod fanout;
+pub mod limiter;
+pub mod tokens;
+
+use std::future::Future;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+
+use crate::config::{Key, RedisConfig};
+
+/// Redis failed: unreachable, too slow, or answered an error. The text names Redis and the fix; never the
+/// URL's password.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ScaleError {
+    #[error(
+        "Redis at {host} did not answer while {what} ({reason}). The instances share the account's NetSuite \
+         concurrency limit and token through it ({setting}): check that Redis is running and reachable; calls \
+         work again as soon as it is. Nothing was sent to NetSuite"
+    )]
+    Unavailable {
+        host: String,
+        what: &'static str,
+        reason: String,
+        setting: &'static str,
+    },
+    /// The URL is not one the Redis client accepts.
+    #[error("{setting}: {reason}")]
+    Config {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+/// A handle on the shared Redis: one multiplexed connection that reconnects by itself, the key prefix and the
+/// time limit of every command. Cheap to clone.
+#[derive(Clone)]
+pub struct Redis {
+    client: redis::Client,
+    manager: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+    host: String,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("host", &self.host)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Redis {
+    /// A handle for `config`. Does not connect: the first command does (so an instance starts while Redis is
+    /// down, and reports it per call and at `/healthz`).
+    pub fn new(config: &RedisConfig) -> Result<Self, ScaleError> {
+        let client = redis::Client::open(config.url.expose_secret().trim()).map_err(|e| {
+            ScaleError::Config {
+                setting: Key::RedisUrl.env(),
+                reason: format!("not a Redis URL ({:?})", e.kind()),
+            }
+        })?;
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.timeout))
+            .set_response_timeout(Some(config.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(config.timeout);
+        let manager = ConnectionManager::new_lazy_with_config(client.clone(), manager_config)
+            .map_err(|e| ScaleError::Config {
+                setting: Key::RedisUrl.env(),
+                reason: format!("{:?}", e.kind()),
+            })?;
+        Ok(Self {
+            client,
+            manager,
+            prefix: config.prefix.clone(),
+            timeout: config.timeout,
+            host: config.display_host(),
+        })
+    }
+
+    /// `name` under this deployment's prefix.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// `host:port`, for messages.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The limit on one command.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A connection to run commands on (clones share one multiplexed connection).
+    pub(crate) fn connection(&self) -> ConnectionManager {
+        self.manager.clone()
+    }
+
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// Runs one Redis operation within the time limit; failures become [`ScaleError::Unavailable`].
+    pub(crate) async fn run<T>(
+        &self,
+        what: &'static str,
+        op: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, ScaleError> {
+        match tokio::time::timeout(self.timeout, op).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.unavailable(what, describe(&e))),
+            Err(_) => Err(self.unavailable(
+                what,
+                format!("no answer within {} ms", self.timeout.as_millis()),
+            )),
+        }
+    }
+
+    pub(crate) fn unavailable(&self, what: &'static str, reason: String) -> ScaleError {
+        ScaleError::Unavailable {
+            host: self.host.clone(),
+            what,
+            reason,
+            setting: Key::RedisUrl.env(),
+        }
+    }
+
+    /// Whether Redis answers `PING` within the time limit.
+    pub async fn ping(&self) -> Result<(), ScaleError> {
+        let mut conn = self.connection();
+        self.run("checking health", async move {
+            redis::cmd("PING").query_async::<String>(&mut conn).await
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+/// The error's kind and server message; never the URL (which may hold a password).
+fn describe(e: &redis::RedisError) -> String {
+    if e.is_connection_refusal() {
+        "connection refused".into()
+    } else if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_io_error() || e.is_connection_dropped() {
+        "connection lost".into()
+    } else {
+        match (e.code(), e.detail()) {
+            (Some(code), Some(detail)) => format!("{code} {detail}"),
+            (Some(code), None) => code.to_owned(),
+            _ => format!("{:?}", e.kind()),
+        }
+    }
+}
+
+/// Everything one instance shares through Redis. Cheap to clone.
+#[derive(Clone)]
+pub struct ScaleOut {
+    redis: Redis,
+    lease: std::time::Duration,
+    fallback_instances: Option<usize>,
+    state_key: secrecy::SecretString,
+}
+
+impl std::fmt::Debug for ScaleOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScaleOut")
+            .field("redis", &self.redis)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScaleOut {
+    /// The shared parts for `config` (connects lazily).
+    pub fn new(config: &RedisConfig) -> Result<Self, ScaleError> {
+        Ok(Self {
+            redis: Redis::new(config)?,
+            lease: config.lease,
+            fallback_instances: config.fallback_instances,
+            state_key: config.state_key.clone(),
+        })
+    }
+
+    /// The Redis handle.
+    pub fn redis(&self) -> &Redis {
+        &self.redis
+    }
+
+    /// The account's limit of `limit` requests in flight, shared by every instance.
+    pub fn limiter(&self, limit: usize) -> std::sync::Arc<dyn limiter::AccountLimiter> {
+        std::sync::Arc::new(limiter::RedisLimiter::new(
+            self.redis.clone(),
+            limit,
+            self.lease,
+            self.fallback_instances,
+        ))
+    }
+
+    /// The shared token cache of the integration `identity` names, sealed with the state key.
+    pub fn tokens(&self, identity: &str) -> Result<crate::auth::SharedTokens, ScaleError> {
+        let slot = tokens::RedisTokenSlot::new(self.redis.clone(), identity);
+        crate::auth::SharedTokens::new(std::sync::Arc::new(slot), &self.state_key).map_err(
+            |reason| ScaleError::Config {
+                setting: Key::StateKey.env(),
+                reason,
+            },
+        )
+    }
+
+    /// Tools-change fan-out for this instance.
+    pub fn fanout(&self) -> fanout::Fanout {
+        fanout::Fanout::new(self.redis.clone())
+    }
+
+    /// What `/healthz` checks.
+    pub fn health(&self) -> HealthCheck {
+        HealthCheck {
+            redis: self.redis.clone(),
+            required: self.fallback_instances.is_none(),
+        }
+    }
+}
+
+/// Redis's part of the health check.
+#[derive(Debug, Clone)]
+pub struct HealthCheck {
+    redis: Redis,
+    /// Without a fallback, an instance that cannot reach Redis cannot serve NetSuite calls.
+    required: bool,
+}
+
+impl HealthCheck {
+    /// `(reachable, whether this instance can serve without it)`. Says nothing about where Redis is.
+    pub async fn check(&self) -> (bool, bool) {
+        match self.redis.ping().await {
+            Ok(()) => (true, true),
+            Err(e) => {
+                tracing::warn!("health check: {e}");
+                (false, !self.required)
+            }
+        }
+    }
+}
