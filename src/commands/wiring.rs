@@ -87,6 +87,7 @@ pub fn netsuite_client(
         content_language: config.content_language,
         retry,
         search_restlet,
+        metadata_cache: options.metadata_cache,
     };
     Ok(NetSuiteClient::with_auth(
         http,
