@@ -11,12 +11,16 @@
 //!    in pages of 1000.
 //! 5. Model-facing cost: `tools/list` of the default toolsets (characters, characters/4), and a 100-row ×
 //!    6-column `run_suiteql` result versus NetSuite's raw JSON for the same rows.
+//! 7. Metadata cache: NetSuite calls and wall time of 20 repeated describes with the cache off versus on, and 20
+//!    concurrent first describes (one call).
 //!
 //! While the sandbox has no data endpoints (they return 404), the SuiteQL and record answers are injected into
 //! the sandbox as canned NetSuite responses (same bytes for the direct request and the MCP call); the table
-//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1.
+//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1; `BENCH_ONLY=metadata`
+//! runs benchmark 7 alone.
 
 mod governance;
+mod metadata;
 mod model_cost;
 mod netsuite;
 mod overhead;
@@ -118,20 +122,25 @@ async fn run() -> BenchResult<()> {
     };
     eprintln!("bench: answers come from {source_note}; {iters} samples per path");
 
-    eprintln!("bench: 1. per-call overhead (stdio)");
-    rows.extend(bench.per_call_overhead("stdio", iters).await?);
-    eprintln!("bench: 1. per-call overhead (streamable HTTP)");
-    rows.extend(bench.per_call_overhead("http", iters).await?);
-    eprintln!("bench: 2. token single-flight");
-    rows.push(bench.single_flight().await?);
-    eprintln!("bench: 3. governance");
-    rows.extend(bench.governance().await?);
-    eprintln!("bench: 4. cold start and memory");
-    rows.extend(bench.startup_and_memory().await?);
-    eprintln!("bench: 5. model-facing cost");
-    rows.extend(bench.model_cost().await?);
-    eprintln!("bench: 6. sandbox start-up");
-    rows.push(sandbox_startup().await?);
+    // `BENCH_ONLY=metadata` runs benchmark 7 alone (a quick check of the metadata cache).
+    if std::env::var("BENCH_ONLY").as_deref() != Ok("metadata") {
+        eprintln!("bench: 1. per-call overhead (stdio)");
+        rows.extend(bench.per_call_overhead("stdio", iters).await?);
+        eprintln!("bench: 1. per-call overhead (streamable HTTP)");
+        rows.extend(bench.per_call_overhead("http", iters).await?);
+        eprintln!("bench: 2. token single-flight");
+        rows.push(bench.single_flight().await?);
+        eprintln!("bench: 3. governance");
+        rows.extend(bench.governance().await?);
+        eprintln!("bench: 4. cold start and memory");
+        rows.extend(bench.startup_and_memory().await?);
+        eprintln!("bench: 5. model-facing cost");
+        rows.extend(bench.model_cost().await?);
+        eprintln!("bench: 6. sandbox start-up");
+        rows.push(sandbox_startup().await?);
+    }
+    eprintln!("bench: 7. metadata cache");
+    rows.extend(bench.metadata_cache().await?);
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;
