@@ -351,3 +351,52 @@ async fn completions_offer_record_types_customer_names_and_dates() {
     );
     mcp.close().await;
 }
+
+#[tokio::test]
+async fn resources_prompts_and_completions_expose_nothing_the_governance_hides() {
+    let account = common::start(Algorithm::ES256).await;
+    // Only the records toolset: no describe_record_type, no run_suiteql.
+    let mcp = spawn(&account, &[], &[("NETSUITE_MCP_TOOLSETS", "records")]).await;
+    let templates = mcp.client.list_resource_templates(None).await.unwrap();
+    assert!(templates.resource_templates.is_empty());
+    let e = read(&mcp, "netsuite://record-types/customer")
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), -32602);
+    assert!(
+        mcp.client
+            .list_prompts(None)
+            .await
+            .unwrap()
+            .prompts
+            .is_empty()
+    );
+    let names = complete(
+        &mcp,
+        Reference::for_prompt("customer_history"),
+        "customer",
+        "a",
+    )
+    .await;
+    assert!(names.values.is_empty());
+    // The guide stays: it is documentation, not data.
+    assert!(read(&mcp, "netsuite://guides/suiteql").await.is_ok());
+    mcp.close().await;
+
+    // An allow-list of record types narrows the resources and completions too.
+    let mcp = spawn(&account, &[], &[("NETSUITE_MCP_RECORD_TYPES", "customer")]).await;
+    assert!(read(&mcp, "netsuite://record-types/customer").await.is_ok());
+    let e = read(&mcp, "netsuite://record-types/vendor")
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), -32602);
+    let types = complete(
+        &mcp,
+        Reference::for_resource("netsuite://record-types/{record_type}"),
+        "record_type",
+        "",
+    )
+    .await;
+    assert_eq!(types.values, ["customer"]);
+    mcp.close().await;
+}

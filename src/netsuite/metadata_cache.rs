@@ -284,4 +284,32 @@ mod tests {
         }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
+
+    #[tokio::test]
+    async fn clones_share_the_cache_and_another_identity_starts_empty() {
+        let endpoints = crate::account::Endpoints::new(
+            &crate::account::AccountId::parse("1").unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
+        let server = super::super::NetSuiteClient::with_auth(
+            reqwest::Client::new(),
+            crate::auth::RequestAuth::Unauthenticated,
+            endpoints,
+            super::super::ClientOptions::default(),
+        );
+        server
+            .metadata_cache()
+            .fields("customer", || async { Ok::<_, ()>(vec![field("email")]) })
+            .await
+            .unwrap();
+        assert_eq!(server.clone().metadata_cache().cached_types(), 1);
+        let person = server.acting_as(crate::auth::RequestAuth::Unauthenticated);
+        assert_eq!(
+            person.metadata_cache().cached_types(),
+            0,
+            "one role's schemas never serve another"
+        );
+    }
 }

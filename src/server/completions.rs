@@ -25,7 +25,9 @@ impl NetSuiteServer {
         let typed = request.argument.value.trim();
         let info = match &request.r#ref {
             Reference::Resource(r) if r.uri == RECORD_TYPE_TEMPLATE => {
-                if request.argument.name != "record_type" {
+                if request.argument.name != "record_type"
+                    || !self.tool_visible("describe_record_type")
+                {
                     return Ok(CompleteResult::default());
                 }
                 let client = self.client_for(principal);
@@ -60,7 +62,9 @@ impl NetSuiteServer {
                 let Some(arg) = spec.args.iter().find(|a| a.name == request.argument.name) else {
                     return Ok(CompleteResult::default());
                 };
+                let suiteql = self.tool_visible("run_suiteql");
                 match arg.kind {
+                    ArgKind::Customer | ArgKind::Vendor if !suiteql => CompletionInfo::default(),
                     ArgKind::Customer => {
                         names(&self.client_for(principal), "customer", typed).await
                     }

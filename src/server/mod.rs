@@ -490,7 +490,7 @@ impl ServerHandler for NetSuiteServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        Ok(prompts::list())
+        Ok(prompts::list(self.tool_visible("run_suiteql")))
     }
 
     async fn get_prompt(
@@ -498,6 +498,12 @@ impl ServerHandler for NetSuiteServer {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        if !self.tool_visible("run_suiteql") {
+            return Err(McpError::invalid_params(
+                "prompts are off on this server: they use run_suiteql, which its configuration disables",
+                None,
+            ));
+        }
         prompts::get(&request.name, request.arguments.as_ref()).map(GetPromptResponse::from)
     }
 

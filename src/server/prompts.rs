@@ -153,10 +153,11 @@ pub fn find(name: &str) -> Option<&'static PromptSpec> {
     PROMPTS.iter().find(|p| p.name == name)
 }
 
-/// `prompts/list`.
-pub fn list() -> ListPromptsResult {
+/// `prompts/list`: every prompt, or none when `run_suiteql` (which they all use) is off.
+pub fn list(suiteql: bool) -> ListPromptsResult {
     let prompts = PROMPTS
         .iter()
+        .filter(|_| suiteql)
         .map(|p| {
             let args = p
                 .args

@@ -40,12 +40,18 @@ filter on it and whether it is custom. The same content describe_record_type ret
 record types.";
 
 impl NetSuiteServer {
-    /// Whether the metadata tools are on: the record-type template exposes what `describe_record_type` does.
-    fn metadata_visible(&self) -> bool {
+    /// Whether the governance shows the tool `name`. Resources, prompts and completions expose nothing its
+    /// tools would not: the record-type template needs `describe_record_type`, prompts and name completions
+    /// `run_suiteql`.
+    pub(super) fn tool_visible(&self, name: &str) -> bool {
         self.catalog
             .snapshot()
-            .get("describe_record_type")
+            .get(name)
             .is_some_and(|t| self.ctx.governance.check(t).is_ok())
+    }
+
+    fn metadata_visible(&self) -> bool {
+        self.tool_visible("describe_record_type")
     }
 
     /// The NetSuite client acting for `principal` (theirs when they signed in, else the server's).
