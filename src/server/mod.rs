@@ -498,13 +498,9 @@ impl ServerHandler for NetSuiteServer {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        if !self.tool_visible("run_suiteql") {
-            return Err(McpError::invalid_params(
-                "prompts are off on this server: they use run_suiteql, which its configuration disables",
-                None,
-            ));
-        }
-        prompts::get(&request.name, request.arguments.as_ref()).map(GetPromptResponse::from)
+        let suiteql = self.tool_visible("run_suiteql");
+        prompts::get(suiteql, &request.name, request.arguments.as_ref())
+            .map(GetPromptResponse::from)
     }
 
     async fn complete(

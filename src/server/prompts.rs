@@ -197,8 +197,18 @@ impl Checked {
 }
 
 /// `prompts/get`: checks the arguments and renders the message. Bad arguments are invalid params (-32602) naming
-/// the argument and what it must be.
-pub fn get(name: &str, arguments: Option<&JsonObject>) -> Result<GetPromptResult, McpError> {
+/// the argument and what it must be. Without `suiteql` (run_suiteql is off) every prompt is refused.
+pub fn get(
+    suiteql: bool,
+    name: &str,
+    arguments: Option<&JsonObject>,
+) -> Result<GetPromptResult, McpError> {
+    if !suiteql {
+        return Err(McpError::invalid_params(
+            "prompts are off on this server: they use run_suiteql, which its configuration disables",
+            None,
+        ));
+    }
     let spec = find(name).ok_or_else(|| {
         let names: Vec<&str> = PROMPTS.iter().map(|p| p.name).collect();
         McpError::invalid_params(
@@ -421,6 +431,7 @@ mod tests {
     #[test]
     fn arguments_become_checked_literals_and_quotes_are_doubled() {
         let r = get(
+            true,
             "customer_history",
             Some(&args(json!({"customer": "O'Brien", "since": "2025-01-31"}))),
         )
@@ -457,10 +468,15 @@ mod tests {
                 "`customer`",
             ),
         ] {
-            let e = get(name, Some(&args(a))).unwrap_err();
+            let e = get(true, name, Some(&args(a))).unwrap_err();
             assert_eq!(e.code.0, -32602);
             assert!(e.message.contains(needle), "{}", e.message);
         }
-        assert!(get("nope", None).unwrap_err().message.contains("ar_aging"));
+        assert!(
+            get(true, "nope", None)
+                .unwrap_err()
+                .message
+                .contains("ar_aging")
+        );
     }
 }
