@@ -48,6 +48,16 @@ pub struct PromptSpec {
 
 const MAX_LIMIT: u32 = 1000;
 
+// ⚠ netsuite-api.md is silent on the text of `BUILTIN.DF(t.status)`. We filter on the display form
+// "<type name> : <status>" (e.g. `Invoice : Open`), which the sandbox renders and public SuiteQL examples show;
+// the raw `status` column differs between accounts' exports. The guide (guides/suiteql.md) uses the same form.
+// Keep every status filter here.
+const OPEN_INVOICE: &str = "BUILTIN.DF(t.status) = 'Invoice : Open'";
+const OPEN_BILL: &str = "BUILTIN.DF(t.status) = 'Bill : Open'";
+const OPEN_SALES_ORDER: &str = "BUILTIN.DF(t.status) IN ('Sales Order : Pending Fulfillment', \
+'Sales Order : Partially Fulfilled', 'Sales Order : Pending Billing/Partially Fulfilled', \
+'Sales Order : Pending Billing')";
+
 const AS_OF: ArgSpec = ArgSpec {
     name: "as_of",
     description: "Date to age from, YYYY-MM-DD; default today.",
@@ -309,7 +319,7 @@ fn ar_aging(a: &Checked) -> (String, String) {
     let sql = format!(
         "SELECT BUILTIN.DF(t.entity) AS customer,\n{}{}{}{}       SUM(t.foreigntotal) AS total_open\n\
          FROM transaction t\n\
-         WHERE t.type = 'CustInvc' AND BUILTIN.DF(t.status) = 'Invoice : Open' AND t.trandate <= {d}\n\
+         WHERE t.type = 'CustInvc' AND {OPEN_INVOICE} AND t.trandate <= {d}\n\
          GROUP BY BUILTIN.DF(t.entity)\nORDER BY total_open DESC\nFETCH FIRST {} ROWS ONLY",
         bucket("<= 0", "current_amount"),
         bucket("BETWEEN 1 AND 30", "days_1_30"),
@@ -337,7 +347,7 @@ fn overdue_vendor_bills(a: &Checked) -> (String, String) {
     let sql = format!(
         "SELECT t.tranid, BUILTIN.DF(t.entity) AS vendor, t.trandate, t.duedate, {d} - t.duedate AS days_overdue, \
          t.foreigntotal\nFROM transaction t{join}\n\
-         WHERE t.type = 'VendBill' AND BUILTIN.DF(t.status) = 'Bill : Open' AND t.duedate < {d}{filter}\n\
+         WHERE t.type = 'VendBill' AND {OPEN_BILL} AND t.duedate < {d}{filter}\n\
          ORDER BY t.duedate, t.id\nFETCH FIRST {} ROWS ONLY",
         a.limit
     );
@@ -400,9 +410,7 @@ fn open_sales_orders(a: &Checked) -> (String, String) {
     let sql = format!(
         "SELECT t.tranid, t.trandate, BUILTIN.DF(t.entity) AS customer, BUILTIN.DF(t.status) AS status, \
          t.foreigntotal\nFROM transaction t{join}\n\
-         WHERE t.type = 'SalesOrd' AND BUILTIN.DF(t.status) IN ('Sales Order : Pending Fulfillment', \
-         'Sales Order : Partially Fulfilled', 'Sales Order : Pending Billing/Partially Fulfilled', \
-         'Sales Order : Pending Billing'){filter}\n\
+         WHERE t.type = 'SalesOrd' AND {OPEN_SALES_ORDER}{filter}\n\
          ORDER BY t.trandate, t.id\nFETCH FIRST {} ROWS ONLY",
         a.limit
     );
