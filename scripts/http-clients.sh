@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Independent clients against `netsuite-mcp serve --http 127.0.0.1:0 --sandbox` with a bearer token: the
 # official Python MCP SDK (initialize and 2026-07-28 lifecycles, wrong token refused) and the MCP Inspector CLI
-# (tools/list, tools/call, no token refused); then the Python SDK's OAuth client against the built-in
+# (tools/list, tools/call, resources/list, prompts/list, no token refused); then the Python SDK's OAuth client against the built-in
 # authorization server (NETSUITE_MCP_AUTH=oauth). Installs them into $HTTP_CLIENTS_DIR (default: under $TMPDIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +45,13 @@ called="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MC
   --method tools/call --tool-name run_suiteql --tool-arg 'query=SELECT id, companyname FROM customer' --tool-arg limit=2)"
 grep -q '"row_count": 2' <<<"$called" || { echo "inspector: tools/call failed: $called" >&2; exit 1; }
 echo "inspector: tools/call ok"
+for method in resources/list prompts/list; do
+  out="$("$INSPECTOR" --cli "$URL" --header "Authorization: Bearer $NETSUITE_MCP_HTTP_TOKEN" --method "$method")"
+  want='"netsuite://guides/suiteql"'
+  [ "$method" = prompts/list ] && want='"ar_aging"'
+  grep -q "$want" <<<"$out" || { echo "inspector: $method lacks $want: $out" >&2; exit 1; }
+  echo "inspector: $method ok"
+done
 if "$INSPECTOR" --cli "$URL" --method tools/list </dev/null >"$DIR/no-token.out" 2>&1 && grep -q '"tools"' "$DIR/no-token.out"; then
   echo "inspector: listed tools without a token" >&2
   exit 1

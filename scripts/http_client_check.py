@@ -1,10 +1,15 @@
-"""Reach `netsuite-mcp serve --http` with the official Python MCP SDK (both lifecycles) and check that a wrong
-token is refused. Usage: NETSUITE_MCP_HTTP_TOKEN=… python http_client_check.py URL"""
+"""Reach `netsuite-mcp serve --http` with the official Python MCP SDK (both lifecycles): tools, resources (the
+SuiteQL guide, the record-type template, an unknown URI refused with -32602), prompts and completions; and check
+that a wrong token is refused. Usage: NETSUITE_MCP_HTTP_TOKEN=… python http_client_check.py URL"""
 import asyncio
+import json
 import os
+import re
 import sys
 
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp.types import PromptReference, ResourceTemplateReference
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -17,7 +22,44 @@ async def session(url: str, token: str, mode: str) -> list[str]:
         assert not result.is_error, result.content
         rows = (result.structured_content or {}).get("rows")
         assert rows, result.structured_content
+        await resources_prompts_completions(client, mode)
         return names
+
+
+async def resources_prompts_completions(client: Client, mode: str) -> None:
+    uris = [r.uri for r in (await client.list_resources()).resources]
+    assert "netsuite://guides/suiteql" in [str(u) for u in uris], uris
+    guide = (await client.read_resource("netsuite://guides/suiteql")).contents[0]
+    assert "FETCH FIRST" in guide.text and guide.mime_type == "text/markdown", guide
+    templates = [t.uri_template for t in (await client.list_resource_templates()).resource_templates]
+    assert templates == ["netsuite://record-types/{record_type}"], templates
+    schema = json.loads((await client.read_resource("netsuite://record-types/customer")).contents[0].text)
+    assert schema["record_type"] == "customer" and any(f["name"] == "email" for f in schema["fields"]), schema
+    try:
+        await client.read_resource("netsuite://no-such-resource")
+    except MCPError as e:
+        assert e.code == -32602, e
+    else:
+        raise SystemExit("an unknown resource URI was accepted")
+
+    prompts = [p.name for p in (await client.list_prompts()).prompts]
+    assert "top_items_by_revenue" in prompts, prompts
+    rendered = await client.get_prompt("top_items_by_revenue", {"start_date": "2025-01-01", "end_date": "2025-12-31", "limit": "3"})
+    query = re.search(r"```sql\n(.*?)\n```", rendered.messages[0].content.text, re.S).group(1)
+    result = await client.call_tool("run_suiteql", {"query": query})
+    assert not result.is_error and (result.structured_content or {}).get("rows"), result.content
+    try:
+        await client.get_prompt("top_items_by_revenue", {"start_date": "2025-02-30", "end_date": "2025-12-31"})
+    except MCPError as e:
+        assert e.code == -32602 and "start_date" in e.message, e
+    else:
+        raise SystemExit("an impossible date was accepted")
+
+    types = (await client.complete(ResourceTemplateReference(uri="netsuite://record-types/{record_type}"), {"name": "record_type", "value": "cust"})).completion
+    assert "customer" in types.values and all(v.startswith("cust") for v in types.values), types
+    dates = (await client.complete(PromptReference(name="top_items_by_revenue"), {"name": "start_date", "value": "20"})).completion
+    assert dates.values, dates
+    print(f"python mcp ({mode}): {len(prompts)} prompts, guide, record-type template, completions ok")
 
 
 async def main(url: str) -> None:

@@ -58,11 +58,18 @@ fn record_body() -> Fault {
     ok_json(json!({"links": [], "id": "7", "companyName": "Acme", "email": "ap@acme.example"}))
 }
 
-/// The server still answers a read: the proof that a fault left it serving.
+/// The server still answers a read that reaches NetSuite: the proof that a fault left it serving. (A SuiteQL
+/// query, not list_record_types: the record-type list is cached after its first answer.)
 async fn still_serving(account: &TestAccount, mcp: &Mcp) {
-    account.sandbox.faults().api(catalog_page(), 1);
-    let r = mcp.ok("list_record_types", json!({})).await;
-    assert_eq!(r["record_types"], json!(["customer", "invoice"]), "{r}");
+    account.sandbox.faults().api(suiteql_page(), 1);
+    let r = mcp
+        .ok(
+            "run_suiteql",
+            json!({"query": "SELECT id, companyname FROM customer"}),
+        )
+        .await;
+    assert_eq!(r["row_count"], 2, "{r}");
+    assert!(r.to_string().contains("Cedar"), "{r}");
 }
 
 /// API requests that reached the sandbox while `f` ran.

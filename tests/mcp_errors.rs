@@ -385,7 +385,9 @@ async fn stderr_carries_logs_but_no_secrets_and_stdout_only_protocol() {
             .with_content_type("application/json"),
         1,
     );
-    mcp.ok("list_record_types", json!({})).await;
+    // A record type not described yet: the record-type list above is cached, a new schema is not.
+    mcp.ok("describe_record_type", json!({"record_type": "vendor"}))
+        .await;
     let _ = mcp
         .err("get_record", json!({"record_type": "customer", "id": "1"}))
         .await;

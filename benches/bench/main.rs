@@ -14,12 +14,18 @@
 //! 6. Sandbox start-up.
 //! 7. Scale-out: 60 calls on an account limit of 3 through 1 instance, 3 with their own limiters, and 3 sharing
 //!    the limit and token through Redis → upstream 429s, token requests, wall time versus the ideal.
+//! 8. Metadata cache: NetSuite calls and wall time of 20 repeated describes with the cache off versus on, and 20
+//!    concurrent first describes (one call).
+//!
+//! `BENCH_ONLY=N[,N…]` runs only those benchmarks (e.g. `BENCH_ONLY=8` for a quick check of the metadata cache).
 //!
 //! While the sandbox has no data endpoints (they return 404), the SuiteQL and record answers are injected into
 //! the sandbox as canned NetSuite responses (same bytes for the direct request and the MCP call); the table
-//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1.
+//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1; `BENCH_ONLY=metadata`
+//! runs benchmark 7 alone.
 
 mod governance;
+mod metadata;
 mod model_cost;
 mod netsuite;
 mod overhead;
@@ -122,22 +128,42 @@ async fn run() -> BenchResult<()> {
     };
     eprintln!("bench: answers come from {source_note}; {iters} samples per path");
 
-    eprintln!("bench: 1. per-call overhead (stdio)");
-    rows.extend(bench.per_call_overhead("stdio", iters).await?);
-    eprintln!("bench: 1. per-call overhead (streamable HTTP)");
-    rows.extend(bench.per_call_overhead("http", iters).await?);
-    eprintln!("bench: 2. token single-flight");
-    rows.push(bench.single_flight().await?);
-    eprintln!("bench: 3. governance");
-    rows.extend(bench.governance().await?);
-    eprintln!("bench: 4. cold start and memory");
-    rows.extend(bench.startup_and_memory().await?);
-    eprintln!("bench: 5. model-facing cost");
-    rows.extend(bench.model_cost().await?);
-    eprintln!("bench: 6. sandbox start-up");
-    rows.push(sandbox_startup().await?);
-    eprintln!("bench: 7. scale-out");
-    rows.extend(bench.scale_out().await?);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let want = |n: &str| only.is_empty() || only.split(',').any(|o| o.trim() == n);
+    if want("1") {
+        eprintln!("bench: 1. per-call overhead (stdio)");
+        rows.extend(bench.per_call_overhead("stdio", iters).await?);
+        eprintln!("bench: 1. per-call overhead (streamable HTTP)");
+        rows.extend(bench.per_call_overhead("http", iters).await?);
+    }
+    if want("2") {
+        eprintln!("bench: 2. token single-flight");
+        rows.push(bench.single_flight().await?);
+    }
+    if want("3") {
+        eprintln!("bench: 3. governance");
+        rows.extend(bench.governance().await?);
+    }
+    if want("4") {
+        eprintln!("bench: 4. cold start and memory");
+        rows.extend(bench.startup_and_memory().await?);
+    }
+    if want("5") {
+        eprintln!("bench: 5. model-facing cost");
+        rows.extend(bench.model_cost().await?);
+    }
+    if want("6") {
+        eprintln!("bench: 6. sandbox start-up");
+        rows.push(sandbox_startup().await?);
+    }
+    if want("7") {
+        eprintln!("bench: 7. scale-out");
+        rows.extend(bench.scale_out().await?);
+    }
+    if want("8") {
+        eprintln!("bench: 8. metadata cache");
+        rows.extend(bench.metadata_cache().await?);
+    }
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::netsuite::{NetSuiteClient, NetSuiteError, RecordType};
+use crate::netsuite::{ErrorClass, NetSuiteClient, NetSuiteError, RecordType};
 use governance::Governance;
 
 pub use args::parse_args;
@@ -217,10 +217,29 @@ impl CatalogTool {
             .unwrap_or(false)
     }
 
-    /// Runs the tool.
+    /// Runs the tool. When NetSuite answers that a record type, record or field does not exist, the cached
+    /// metadata of this identity is dropped: the account's customization may have changed since it was read.
     pub fn call(&self, ctx: ToolContext, args: JsonObject) -> ToolFuture {
-        (self.handler)(ctx, args)
+        let client = ctx.client.clone();
+        let call = (self.handler)(ctx, args);
+        Box::pin(async move {
+            let outcome = call.await;
+            if let Err(ToolError::NetSuite(NetSuiteError::Api(api))) = &outcome
+                && metadata_may_be_stale(api.class())
+            {
+                client.metadata_cache().clear();
+            }
+            outcome
+        })
     }
+}
+
+/// NetSuite errors that can mean the cached schemas are out of date (a type or field was removed or renamed).
+fn metadata_may_be_stale(class: ErrorClass) -> bool {
+    matches!(
+        class,
+        ErrorClass::NotFound | ErrorClass::InvalidParameter | ErrorClass::InvalidContent
+    )
 }
 
 /// The portable output schema of a result type.

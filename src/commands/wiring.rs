@@ -111,6 +111,7 @@ pub fn netsuite_client_shared(
         retry,
         search_restlet,
         limiter,
+        metadata_cache: options.metadata_cache,
     };
     Ok(NetSuiteClient::with_auth(
         http,

@@ -33,6 +33,12 @@ pub use template::{Placeholder, Template, TemplateIssue};
 pub use value::{MAX_JSON_STRING_BYTES, MAX_SQL_STRING_BYTES};
 pub use watch::DirState;
 
+/// Checks one value of type `ty` for use in SuiteQL text (the same checks custom tool arguments pass: no control
+/// or bidirectional characters, a length cap, real dates); render it with [`sql_literal`].
+pub fn sql_scalar(ty: ScalarType, v: &Json) -> Result<Scalar, String> {
+    value::parse_scalar(ty, v, value::Target::Sql)
+}
+
 use value::Target;
 
 /// Paging argument of every suiteql tool: rows per page.

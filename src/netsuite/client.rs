@@ -71,6 +71,8 @@ pub struct ClientOptions {
     /// The account's limit shared with other instances (Redis); `None`: this process's own semaphore of
     /// `max_concurrency` slots.
     pub limiter: Option<Arc<dyn AccountLimiter>>,
+    /// Bounds of the per-identity metadata cache (record-type list and schemas).
+    pub metadata_cache: super::metadata_cache::MetadataCacheOptions,
 }
 
 impl Default for ClientOptions {
@@ -81,6 +83,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             search_restlet: None,
             limiter: None,
+            metadata_cache: Default::default(),
         }
     }
 }
@@ -216,6 +219,8 @@ pub struct NetSuiteClient {
     pub(super) options: ClientOptions,
     /// The saved-search route once probed (see `analytics`), shared by all clones.
     pub(super) search_route: Arc<std::sync::atomic::AtomicU8>,
+    /// The record-type list and schemas this identity saw, shared by all clones.
+    metadata: Arc<super::metadata_cache::MetadataCache>,
 }
 
 /// The reqwest client every part of the program shares: rustls, timeouts, no redirects (a redirect could
@@ -267,6 +272,9 @@ impl NetSuiteClient {
                 .clone()
                 .unwrap_or_else(|| Arc::new(LocalLimiter::new(options.max_concurrency))),
             search_route: Arc::default(),
+            metadata: Arc::new(super::metadata_cache::MetadataCache::new(
+                options.metadata_cache,
+            )),
             http,
             auth,
             endpoints,
@@ -279,12 +287,21 @@ impl NetSuiteClient {
     }
 
     /// The same account, HTTP client, options and concurrency limit (the limit is the account's, shared by
-    /// everyone), authenticating as `auth` instead: e.g. one signed-in person's tokens.
+    /// everyone), authenticating as `auth` instead: e.g. one signed-in person's tokens. The metadata cache
+    /// starts empty: another identity (role) may see other record types and fields.
     pub fn acting_as(&self, auth: RequestAuth) -> Self {
         Self {
             auth,
+            metadata: Arc::new(super::metadata_cache::MetadataCache::new(
+                self.options.metadata_cache,
+            )),
             ..self.clone()
         }
+    }
+
+    /// This identity's metadata cache.
+    pub fn metadata_cache(&self) -> &super::metadata_cache::MetadataCache {
+        &self.metadata
     }
 
     /// The HTTP client (rustls, timeouts, no redirects), for token requests that go with this client.

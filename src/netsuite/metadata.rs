@@ -68,8 +68,30 @@ pub fn parse_fields(schema: &Value) -> Vec<FieldInfo> {
 }
 
 impl NetSuiteClient {
-    /// Names of every record type the role can see through REST, sorted.
+    /// Names of every record type the role can see through REST, sorted (cached, see [`super::MetadataCache`]).
     pub async fn record_type_names(&self) -> Result<Vec<String>, NetSuiteError> {
+        let names = self
+            .metadata_cache()
+            .names(|| self.fetch_record_type_names())
+            .await?;
+        Ok(names.as_ref().clone())
+    }
+
+    /// The fields of one record type, from its JSON Schema (cached, see [`super::MetadataCache`]).
+    pub async fn record_type_fields(
+        &self,
+        record_type: &RecordType,
+    ) -> Result<Vec<FieldInfo>, NetSuiteError> {
+        let fields = self
+            .metadata_cache()
+            .fields(record_type.as_str(), || {
+                self.fetch_record_type_fields(record_type)
+            })
+            .await?;
+        Ok(fields.as_ref().clone())
+    }
+
+    async fn fetch_record_type_names(&self) -> Result<Vec<String>, NetSuiteError> {
         let request = ApiRequest::get(self.endpoints().rest_url(METADATA_PATH, &[]));
         let body: Value = self.send(request).await?.json()?;
         let mut names: Vec<String> = body
@@ -87,8 +109,7 @@ impl NetSuiteClient {
         Ok(names)
     }
 
-    /// The fields of one record type, from its JSON Schema.
-    pub async fn record_type_fields(
+    async fn fetch_record_type_fields(
         &self,
         record_type: &RecordType,
     ) -> Result<Vec<FieldInfo>, NetSuiteError> {

@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod client;
 pub mod error;
 pub mod metadata;
+pub mod metadata_cache;
 pub mod paging;
 pub mod records;
 pub mod restlet;
@@ -13,6 +14,7 @@ pub use analytics::{DatasetInfo, Listing, SavedSearchInfo, SearchRestlet, Search
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
 pub use error::{ApiError, ErrorClass, ErrorDetail, NetSuiteError};
 pub use metadata::FieldInfo;
+pub use metadata_cache::{MetadataCache, MetadataCacheOptions};
 pub use records::{ListWindow, RecordId, RecordType};
 pub use restlet::RestletResponse;
 pub use suiteql::SuiteQlWindow;

@@ -6,19 +6,23 @@
 
 pub mod apps;
 pub mod builder;
+mod completions;
 mod confirm;
 pub mod listeners;
 mod principal;
+pub mod prompts;
 pub mod reload;
+pub mod resources;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    JsonObject, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
-    SubscriptionFilter, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -449,6 +453,8 @@ impl ServerHandler for NetSuiteServer {
                 .enable_tools()
                 .enable_tool_list_changed()
                 .enable_resources()
+                .enable_prompts()
+                .enable_completions()
                 .build(),
         )
         .with_server_info(
@@ -481,20 +487,51 @@ impl ServerHandler for NetSuiteServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let apps = apps::client_supports_apps(context.client_capabilities().as_ref());
-        let resources = if apps { apps::resources() } else { Vec::new() };
-        Ok(ListResourcesResult::with_all_items(resources))
+        Ok(self.resource_list(apps))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(self.resource_template_list())
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        apps::read(&request.uri)
+        self.read_resource_as(&request.uri, principal_of(&context))
+            .await
             .map(ReadResourceResponse::from)
-            .ok_or_else(|| {
-                McpError::invalid_params(format!("unknown resource {:?}", request.uri), None)
-            })
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(prompts::list(self.tool_visible("run_suiteql")))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let suiteql = self.tool_visible("run_suiteql");
+        prompts::get(suiteql, &request.name, request.arguments.as_ref())
+            .map(GetPromptResponse::from)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        self.complete_as(&request, principal_of(&context)).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
