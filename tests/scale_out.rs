@@ -47,8 +47,19 @@ impl Instance {
         cwd: &std::path::Path,
         env: &[(&str, &str)],
     ) -> Self {
+        Self::start_with(account, redis, cwd, env, &[]).await
+    }
+
+    async fn start_with(
+        account: &TestAccount,
+        redis: &RedisServer,
+        cwd: &std::path::Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
         let mut cmd = tokio::process::Command::new(common::bin());
         cmd.args(["serve", "--http", "127.0.0.1:0"])
+            .args(args)
             .current_dir(cwd)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -488,4 +499,112 @@ async fn redis_without_the_state_key_is_refused_at_startup_with_the_fix() {
         !stderr.contains("hunter2"),
         "the Redis password is not shown: {stderr}"
     );
+}
+
+/// A 2026-07-28 client that can show form elicitations (it answers nothing itself: the test drives the rounds).
+#[derive(Clone, Default)]
+struct Asker;
+
+impl rmcp::ClientHandler for Asker {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        rmcp::model::ClientConfig::new(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_elicitation()
+                .build(),
+            rmcp::model::Implementation::new("scale-out-confirm", "1"),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_confirmation_is_accepted_by_another_instance_and_only_once_across_instances() {
+    use rmcp::ClientServiceExt;
+    use rmcp::model::{CallToolResponse, ProtocolVersion};
+    use rmcp::service::ClientLifecycleMode;
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let env = [(
+        "NETSUITE_MCP_TOOLSETS",
+        "records,records_write,records_delete",
+    )];
+    let a = Instance::start_with(
+        &account,
+        &redis,
+        common::neutral_dir(),
+        &env,
+        &["--stateless"],
+    )
+    .await;
+    let b = Instance::start_with(
+        &account,
+        &redis,
+        common::neutral_dir(),
+        &env,
+        &["--stateless"],
+    )
+    .await;
+    let connect = |url: String| async move {
+        Asker
+            .serve_with_lifecycle(
+                StreamableHttpClientTransport::from_uri(url),
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .expect("2026-07-28 session")
+    };
+    let (to_a, to_b) = (connect(a.url.clone()).await, connect(b.url.clone()).await);
+    let made = to_a
+        .call_tool(
+            CallToolRequestParams::new("create_record").with_arguments(
+                json!({"record_type": "customer", "values": {"companyname": "Shared Confirm Ltd", "subsidiary": {"id": "1"}}})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    let id = made.structured_content.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let delete = CallToolRequestParams::new("delete_record").with_arguments(
+        json!({"record_type": "customer", "id": id})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let CallToolResponse::InputRequired(question) =
+        to_a.call_tool_once(delete.clone()).await.unwrap()
+    else {
+        panic!("instance A did not ask before a delete");
+    };
+    let state = question.request_state.unwrap();
+    let key = question.input_requests.unwrap().into_keys().next().unwrap();
+    let mut yes = rmcp::model::InputResponses::new();
+    yes.insert(key, json!({"action": "accept", "content": {}}));
+    let confirmed = delete.with_input_responses(yes).with_request_state(state);
+
+    // Answered to instance B: accepted there (the same state key), and the record is deleted.
+    let CallToolResponse::Complete(done) = to_b.call_tool_once(confirmed.clone()).await.unwrap()
+    else {
+        panic!("expected a final result from B");
+    };
+    assert_ne!(done.is_error, Some(true), "{}", mcp_support::text_of(&done));
+    let requests = account.sandbox.counters().api_requests;
+    // Replayed to instance A: already used, through Redis; nothing reaches NetSuite.
+    let CallToolResponse::Complete(again) = to_a.call_tool_once(confirmed).await.unwrap() else {
+        panic!("expected a final result from A");
+    };
+    assert_eq!(again.is_error, Some(true));
+    assert!(
+        mcp_support::text_of(&again).contains("already used"),
+        "{}",
+        mcp_support::text_of(&again)
+    );
+    assert_eq!(account.sandbox.counters().api_requests, requests);
 }

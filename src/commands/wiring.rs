@@ -228,7 +228,10 @@ pub fn server_with(
     settings: &Settings,
     scale: Option<&ScaleOut>,
 ) -> Result<NetSuiteServer, CommandError> {
-    let prepared = prepare_server(settings)?;
+    let mut prepared = prepare_server(settings)?;
+    if let Some(scale) = scale {
+        prepared = prepared.share_confirmations(scale.redis().clone());
+    }
     let client = client_with_scale(settings, scale)?;
     Ok(prepared.build(client))
 }

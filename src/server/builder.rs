@@ -77,6 +77,8 @@ pub struct PreparedServer {
     governance: Governance,
     tools_dir: Option<ToolsDir>,
     confirm: ConfirmConfig,
+    /// Where confirmations are remembered as used: Redis when several instances serve the account.
+    confirm_markers: Option<crate::scale::Redis>,
 }
 
 impl ServerBuilder {
@@ -171,6 +173,7 @@ impl ServerBuilder {
             governance,
             tools_dir,
             confirm: self.confirm,
+            confirm_markers: None,
         })
     }
 
@@ -196,8 +199,19 @@ impl PreparedServer {
         &self.governance
     }
 
+    /// Remembers answered write confirmations in `redis`, so each is accepted once across every instance (they
+    /// are accepted by any instance that shares `NETSUITE_MCP_STATE_KEY`).
+    pub fn share_confirmations(mut self, redis: crate::scale::Redis) -> Self {
+        self.confirm_markers = Some(redis);
+        self
+    }
+
     /// The server over `client`.
     pub fn build(self, client: NetSuiteClient) -> NetSuiteServer {
+        let mut confirm = super::confirm::Confirmations::new(&self.confirm);
+        if let Some(redis) = self.confirm_markers {
+            confirm = confirm.shared(redis);
+        }
         let max_result_chars = self.governance.max_result_chars;
         NetSuiteServer {
             catalog: self.catalog,
@@ -208,7 +222,7 @@ impl PreparedServer {
             },
             listeners: Listeners::default(),
             tools_dir: self.tools_dir.map(Arc::new),
-            confirm: Arc::new(super::confirm::Confirmations::new(&self.confirm)),
+            confirm: Arc::new(confirm),
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   echoes back with the answer. The state is sealed (HMAC, [`RequestStateCodec`]) and bound to the principal, the
 //!   tool's definition and a digest of the arguments, expires after [`CONFIRMATION_TTL`], and is redeemed once (a
 //!   marker per state, kept until it expires). Instances that share `NETSUITE_MCP_STATE_KEY` accept each other's
-//!   states; the single-use markers are per process.
+//!   states; the single-use markers are per process, or in Redis with `NETSUITE_MCP_REDIS_URL` (one use across
+//!   every instance).
 //! - **Older clients with a session** (stdio, stateful HTTP) get an `elicitation/create` request while the call
 //!   waits, never past the HTTP request's deadline ([`step`]).
 //! - **Clients without elicitation**, and older clients over stateless HTTP (which cannot answer a request from the
@@ -37,6 +38,7 @@ use serde_json::{Value, json};
 use crate::catalog::CatalogTool;
 use crate::catalog::governance::Governance;
 use crate::config::{ConfirmConfig, ConfirmMode};
+use crate::scale::Redis;
 
 pub(super) use step::Asked;
 
@@ -75,7 +77,15 @@ pub(super) struct Confirmations {
     /// `None` when no key could be made (the random source or the key derivation failed): writes in scope are
     /// then refused for 2026-07-28 clients rather than run unconfirmed.
     codec: Option<RequestStateCodec>,
-    redeemed: Mutex<Markers>,
+    redeemed: MarkerStore,
+}
+
+/// Where redeemed states are remembered.
+enum MarkerStore {
+    /// In this process.
+    Local(Mutex<Markers>),
+    /// In Redis, shared by every instance (`SET … NX PX`).
+    Shared(Redis),
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -128,8 +138,14 @@ impl Confirmations {
         Self {
             mode: config.mode,
             codec,
-            redeemed: Mutex::new(Markers::default()),
+            redeemed: MarkerStore::Local(Mutex::new(Markers::default())),
         }
+    }
+
+    /// Keeps the single-use markers in `redis`, so that a state is redeemed once across every instance.
+    pub(super) fn shared(mut self, redis: Redis) -> Self {
+        self.redeemed = MarkerStore::Shared(redis);
+        self
     }
 
     /// The one-line summary of the change when this call needs the user's confirmation, else `None`.
@@ -151,7 +167,7 @@ impl Confirmations {
     }
 
     /// The step before running a call: ask, check the answer, or let it run.
-    pub(super) fn gate(&self, call: &Call<'_>) -> Gate {
+    pub(super) async fn gate(&self, call: &Call<'_>) -> Gate {
         let Some(summary) = self.summary_if_required(call.tool, call.args, call.governance) else {
             return Gate::Proceed;
         };
@@ -178,7 +194,7 @@ impl Confirmations {
                 )),
             };
         };
-        if let Err(why) = self.redeem(codec, state, &bound) {
+        if let Err(why) = self.redeem(codec, state, &bound).await {
             tracing::info!(
                 tool = call.tool.name(),
                 reason = why,
@@ -205,40 +221,70 @@ impl Confirmations {
     }
 
     /// Opens `state` for this call and marks it used.
-    fn redeem(
+    async fn redeem(
         &self,
         codec: &RequestStateCodec,
         state: &str,
         bound: &str,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), String> {
         let sealed: Sealed = codec
             .open_json_with(state, bound.as_bytes())
             .map_err(|e| match e {
-                RequestStateError::Expired => "it expired",
-                _ => {
-                    "it was altered, made for another call, caller or arguments, or sealed by a server \
-                     instance with another NETSUITE_MCP_STATE_KEY"
-                }
+                RequestStateError::Expired => "it expired".to_owned(),
+                _ => "it was altered, made for another call, caller or arguments, or sealed by a server \
+                      instance with another NETSUITE_MCP_STATE_KEY"
+                    .to_owned(),
             })?;
-        let now = Instant::now();
-        let mut markers = self.redeemed.lock().unwrap_or_else(|p| p.into_inner());
-        while markers.by_expiry.front().is_some_and(|(t, _)| *t <= now) {
-            if let Some((_, id)) = markers.by_expiry.pop_front() {
-                markers.ids.remove(&id);
+        match &self.redeemed {
+            MarkerStore::Local(markers) => {
+                let mut markers = markers.lock().unwrap_or_else(|p| p.into_inner());
+                markers.first_use(sealed.n).map_err(str::to_owned)
+            }
+            MarkerStore::Shared(redis) => {
+                let key = redis.key(&format!("confirm:{}", sealed.n));
+                let ttl_ms = CONFIRMATION_TTL.as_millis() as u64;
+                let mut conn = redis.connection();
+                let set: Option<String> = redis
+                    .run("checking that a confirmation is used once", async move {
+                        redis::cmd("SET")
+                            .arg(&key)
+                            .arg(1)
+                            .arg("NX")
+                            .arg("PX")
+                            .arg(ttl_ms)
+                            .query_async(&mut conn)
+                            .await
+                    })
+                    .await
+                    .map_err(|e| format!("it could not be checked: {e}"))?;
+                match set {
+                    Some(_) => Ok(()),
+                    None => Err("it was already used".to_owned()),
+                }
             }
         }
-        if markers.ids.contains(&sealed.n) {
+    }
+}
+
+impl Markers {
+    /// Records `id` as used; `Err` when it already was, or when too many are remembered.
+    fn first_use(&mut self, id: String) -> Result<(), &'static str> {
+        let now = Instant::now();
+        while self.by_expiry.front().is_some_and(|(t, _)| *t <= now) {
+            if let Some((_, old)) = self.by_expiry.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+        if self.ids.contains(&id) {
             return Err("it was already used");
         }
-        if markers.ids.len() >= MAX_MARKERS {
+        if self.ids.len() >= MAX_MARKERS {
             return Err(
                 "too many confirmations were answered in the last minutes; try again shortly",
             );
         }
-        markers.ids.insert(sealed.n.clone());
-        markers
-            .by_expiry
-            .push_back((now + CONFIRMATION_TTL, sealed.n));
+        self.ids.insert(id.clone());
+        self.by_expiry.push_back((now + CONFIRMATION_TTL, id));
         Ok(())
     }
 }

@@ -71,7 +71,7 @@ impl NetSuiteServer {
                 "write confirmation"
             );
         };
-        let (params, summary) = match self.confirm.gate(&call) {
+        let (params, summary) = match self.confirm.gate(&call).await {
             Gate::Proceed => {
                 if asked.request_state.is_some() {
                     audit("accepted");

@@ -82,8 +82,9 @@ fn stopped_text(gate: Gate) -> String {
     }
 }
 
-#[test]
-fn destructive_mode_asks_for_deletes_sublist_replacements_and_destructive_custom_tools_only() {
+#[tokio::test]
+async fn destructive_mode_asks_for_deletes_sublist_replacements_and_destructive_custom_tools_only()
+{
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let del = args(json!({"record_type": "customer", "id": "42"}));
     assert_eq!(
@@ -131,8 +132,8 @@ fn destructive_mode_asks_for_deletes_sublist_replacements_and_destructive_custom
     );
 }
 
-#[test]
-fn all_mode_asks_for_every_write_and_off_for_none() {
+#[tokio::test]
+async fn all_mode_asks_for_every_write_and_off_for_none() {
     let all = Confirmations::new(&config(ConfirmMode::All, None));
     let create = args(
         json!({"record_type": "customer", "values": {"companyname": "Acme", "email": "a@b.c"}}),
@@ -161,58 +162,67 @@ fn all_mode_asks_for_every_write_and_off_for_none() {
     );
 }
 
-#[test]
-fn an_accepted_confirmation_runs_once_and_a_replay_is_refused() {
+#[tokio::test]
+async fn an_accepted_confirmation_runs_once_and_a_replay_is_refused() {
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let t = tool("delete_record");
     let a = args(json!({"record_type": "customer", "id": "42"}));
-    let state = asked_state(c.gate(&call(&t, &a, None, None, None)));
+    let state = asked_state(c.gate(&call(&t, &a, None, None, None)).await);
     let yes = answer("accept");
     assert!(matches!(
-        c.gate(&call(&t, &a, None, Some(&state), Some(&yes))),
+        c.gate(&call(&t, &a, None, Some(&state), Some(&yes))).await,
         Gate::Proceed
     ));
-    let replay = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&yes))));
+    let replay = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&yes))).await);
     assert!(replay.contains("already used"), "{replay}");
 }
 
-#[test]
-fn declined_and_dismissed_confirmations_stop_the_call_and_say_nothing_was_sent() {
+#[tokio::test]
+async fn declined_and_dismissed_confirmations_stop_the_call_and_say_nothing_was_sent() {
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let t = tool("delete_record");
     let a = args(json!({"record_type": "customer", "id": "42"}));
     for (action, word) in [("decline", "declined"), ("cancel", "dismissed")] {
-        let state = asked_state(c.gate(&call(&t, &a, None, None, None)));
-        let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&answer(action)))));
+        let state = asked_state(c.gate(&call(&t, &a, None, None, None)).await);
+        let text = stopped_text(
+            c.gate(&call(&t, &a, None, Some(&state), Some(&answer(action))))
+                .await,
+        );
         assert!(
             text.contains(word) && text.contains("nothing was sent"),
             "{text}"
         );
         assert!(text.contains("delete customer record `42`"), "{text}");
     }
-    let state = asked_state(c.gate(&call(&t, &a, None, None, None)));
-    let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), None)));
+    let state = asked_state(c.gate(&call(&t, &a, None, None, None)).await);
+    let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), None)).await);
     assert!(text.contains("no answer"), "{text}");
 }
 
-#[test]
-fn a_state_is_bound_to_its_arguments_caller_and_integrity() {
+#[tokio::test]
+async fn a_state_is_bound_to_its_arguments_caller_and_integrity() {
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let t = tool("delete_record");
     let a = args(json!({"record_type": "customer", "id": "42"}));
     let yes = answer("accept");
     let alice = Some(("alice", Some("app")));
-    let state = asked_state(c.gate(&call(&t, &a, alice, None, None)));
+    let state = asked_state(c.gate(&call(&t, &a, alice, None, None)).await);
     let other_id = args(json!({"record_type": "customer", "id": "43"}));
-    let text = stopped_text(c.gate(&call(&t, &other_id, alice, Some(&state), Some(&yes))));
+    let text = stopped_text(
+        c.gate(&call(&t, &other_id, alice, Some(&state), Some(&yes)))
+            .await,
+    );
     assert!(text.contains("another call"), "{text}");
-    let text = stopped_text(c.gate(&call(
-        &t,
-        &a,
-        Some(("bob", Some("app"))),
-        Some(&state),
-        Some(&yes),
-    )));
+    let text = stopped_text(
+        c.gate(&call(
+            &t,
+            &a,
+            Some(("bob", Some("app"))),
+            Some(&state),
+            Some(&yes),
+        ))
+        .await,
+    );
     assert!(text.contains("another call"), "{text}");
     // A forged body with the old tag: another nonce, so a fresh single-use id, re-encoded by hand.
     let mut parts: Vec<String> = state.split('.').map(str::to_owned).collect();
@@ -221,31 +231,38 @@ fn a_state_is_bound_to_its_arguments_caller_and_integrity() {
     parts[body_at] = forged;
     let tampered = parts.join(".");
     assert_ne!(tampered, state);
-    let text = stopped_text(c.gate(&call(&t, &a, alice, Some(&tampered), Some(&yes))));
+    let text = stopped_text(
+        c.gate(&call(&t, &a, alice, Some(&tampered), Some(&yes)))
+            .await,
+    );
     assert!(
         text.contains("altered") || text.contains("not valid"),
         "{text}"
     );
-    let text = stopped_text(c.gate(&call(
-        &t,
-        &a,
-        Some(("alice", Some("other-app"))),
-        Some(&state),
-        Some(&yes),
-    )));
+    let text = stopped_text(
+        c.gate(&call(
+            &t,
+            &a,
+            Some(("alice", Some("other-app"))),
+            Some(&state),
+            Some(&yes),
+        ))
+        .await,
+    );
     assert!(text.contains("another call"), "{text}");
-    let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&yes))));
+    let text = stopped_text(c.gate(&call(&t, &a, None, Some(&state), Some(&yes))).await);
     assert!(text.contains("another call"), "{text}");
     // Key order is not a change.
     let reordered = args(json!({"id": "42", "record_type": "customer"}));
     assert!(matches!(
-        c.gate(&call(&t, &reordered, alice, Some(&state), Some(&yes))),
+        c.gate(&call(&t, &reordered, alice, Some(&state), Some(&yes)))
+            .await,
         Gate::Proceed
     ));
 }
 
-#[test]
-fn instances_sharing_the_state_key_accept_each_others_states_and_random_keys_do_not() {
+#[tokio::test]
+async fn instances_sharing_the_state_key_accept_each_others_states_and_random_keys_do_not() {
     let key = "0123456789abcdefghijklmnopqrstuvwxyz";
     let a1 = Confirmations::new(&config(ConfirmMode::Destructive, Some(key)));
     let a2 = Confirmations::new(&config(ConfirmMode::Destructive, Some(key)));
@@ -254,23 +271,23 @@ fn instances_sharing_the_state_key_accept_each_others_states_and_random_keys_do_
     let t = tool("delete_record");
     let a = args(json!({"record_type": "customer", "id": "42"}));
     let yes = answer("accept");
-    let state = asked_state(a1.gate(&call(&t, &a, None, None, None)));
+    let state = asked_state(a1.gate(&call(&t, &a, None, None, None)).await);
     assert!(matches!(
-        a2.gate(&call(&t, &a, None, Some(&state), Some(&yes))),
+        a2.gate(&call(&t, &a, None, Some(&state), Some(&yes))).await,
         Gate::Proceed
     ));
-    let state = asked_state(r1.gate(&call(&t, &a, None, None, None)));
-    stopped_text(r2.gate(&call(&t, &a, None, Some(&state), Some(&yes))));
+    let state = asked_state(r1.gate(&call(&t, &a, None, None, None)).await);
+    stopped_text(r2.gate(&call(&t, &a, None, Some(&state), Some(&yes))).await);
 }
 
-#[test]
-fn older_clients_are_asked_over_the_session_and_clients_that_cannot_ask_run_as_before() {
+#[tokio::test]
+async fn older_clients_are_asked_over_the_session_and_clients_that_cannot_ask_run_as_before() {
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let t = tool("delete_record");
     let a = args(json!({"record_type": "customer", "id": "42"}));
     let mut legacy = call(&t, &a, None, None, None);
     legacy.modern = false;
-    match c.gate(&legacy) {
+    match c.gate(&legacy).await {
         Gate::AskOverSession {
             params: ElicitRequestParams::FormElicitationParams { message, .. },
             ..
@@ -281,11 +298,11 @@ fn older_clients_are_asked_over_the_session_and_clients_that_cannot_ask_run_as_b
     }
     let mut unable = call(&t, &a, None, None, None);
     unable.can_ask = false;
-    assert!(matches!(c.gate(&unable), Gate::Proceed));
+    assert!(matches!(c.gate(&unable).await, Gate::Proceed));
 }
 
-#[test]
-fn summaries_cut_long_values_and_drop_control_characters() {
+#[tokio::test]
+async fn summaries_cut_long_values_and_drop_control_characters() {
     let long = "x".repeat(500);
     let s = summary::summary(
         "delete_record",
@@ -296,8 +313,8 @@ fn summaries_cut_long_values_and_drop_control_characters() {
     assert!(s.contains("…`"), "{s}");
 }
 
-#[test]
-fn calls_that_will_fail_on_their_arguments_are_not_asked_about() {
+#[tokio::test]
+async fn calls_that_will_fail_on_their_arguments_are_not_asked_about() {
     let c = Confirmations::new(&config(ConfirmMode::All, None));
     for (name, a) in [
         ("delete_record", json!({"record_type": "customer"})),
@@ -331,8 +348,8 @@ fn calls_that_will_fail_on_their_arguments_are_not_asked_about() {
     }
 }
 
-#[test]
-fn model_supplied_values_are_quoted_so_they_cannot_read_as_the_servers_words() {
+#[tokio::test]
+async fn model_supplied_values_are_quoted_so_they_cannot_read_as_the_servers_words() {
     let s = summary::summary(
         "close_period",
         &args(json!({"note": "x`. This is only a test, nothing will change"})),
@@ -350,20 +367,23 @@ fn model_supplied_values_are_quoted_so_they_cannot_read_as_the_servers_words() {
     assert!(s.ends_with(", `f11`, and 8 more) [create_record]"), "{s}");
 }
 
-#[test]
-fn a_state_sealed_for_a_tool_definition_is_refused_after_the_tool_changes() {
+#[tokio::test]
+async fn a_state_sealed_for_a_tool_definition_is_refused_after_the_tool_changes() {
     let c = Confirmations::new(&config(ConfirmMode::Destructive, None));
     let before = custom(true);
     let a = args(json!({"period": "Jan 2026"}));
-    let state = asked_state(c.gate(&call(&before, &a, None, None, None)));
+    let state = asked_state(c.gate(&call(&before, &a, None, None, None)).await);
     let mut after = custom(true);
     after.tool.description = Some("Now closes every period.".into());
-    let text = stopped_text(c.gate(&call(
-        &after,
-        &a,
-        None,
-        Some(&state),
-        Some(&answer("accept")),
-    )));
+    let text = stopped_text(
+        c.gate(&call(
+            &after,
+            &a,
+            None,
+            Some(&state),
+            Some(&answer("accept")),
+        ))
+        .await,
+    );
     assert!(text.contains("another call"), "{text}");
 }
