@@ -11,11 +11,13 @@
 //!    in pages of 1000.
 //! 5. Model-facing cost: `tools/list` of the default toolsets (characters, characters/4), and a 100-row ×
 //!    6-column `run_suiteql` result versus NetSuite's raw JSON for the same rows.
+//! 7. `export_suiteql` of 40 000 rows with 200 ms per page: wall time versus pages ÷ concurrency × 200 ms.
 //!
 //! While the sandbox has no data endpoints (they return 404), the SuiteQL and record answers are injected into
 //! the sandbox as canned NetSuite responses (same bytes for the direct request and the MCP call); the table
 //! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1.
 
+mod export;
 mod governance;
 mod model_cost;
 mod netsuite;
@@ -132,6 +134,8 @@ async fn run() -> BenchResult<()> {
     rows.extend(bench.model_cost().await?);
     eprintln!("bench: 6. sandbox start-up");
     rows.push(sandbox_startup().await?);
+    eprintln!("bench: 7. export_suiteql");
+    rows.extend(bench.export().await?);
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;

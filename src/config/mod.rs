@@ -37,7 +37,8 @@ pub use oauth::{
     OAuthServerConfig, RedirectOrigin, StateConfig,
 };
 pub use server::{
-    DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, GovernanceConfig, MAX_POLL_INTERVAL,
+    DEFAULT_EXPORT_MAX_COUNT, DEFAULT_EXPORT_MAX_MB, DEFAULT_EXPORT_TTL, DEFAULT_MAX_RESULT_CHARS,
+    DEFAULT_POLL_INTERVAL, ExportsConfig, GovernanceConfig, MAX_POLL_INTERVAL,
     MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,
 };
 pub use table::{Key, SETTINGS, Settings};

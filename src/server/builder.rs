@@ -18,12 +18,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::NetSuiteServer;
+use super::exports::{ExportStore, OwnedExports};
 use super::listeners::Listeners;
 use super::reload::{ToolsDir, load_custom};
 use crate::catalog::governance::Governance;
 use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, CatalogTool, TOOLSETS, ToolContext};
-use crate::config::{GovernanceConfig, ServerConfig, SettingError};
+use crate::config::{ExportsConfig, GovernanceConfig, ServerConfig, SettingError};
 use crate::custom::DirState;
 use crate::netsuite::NetSuiteClient;
 
@@ -54,6 +55,7 @@ pub struct ServerBuilder {
     governance: GovernanceSource,
     tools_dir: Option<PathBuf>,
     poll: Duration,
+    exports: ExportsConfig,
 }
 
 impl Default for ServerBuilder {
@@ -64,6 +66,7 @@ impl Default for ServerBuilder {
             governance: GovernanceSource::Given(Governance::default()),
             tools_dir: None,
             poll: DEFAULT_POLL_INTERVAL,
+            exports: ExportsConfig::default(),
         }
     }
 }
@@ -74,6 +77,7 @@ pub struct PreparedServer {
     catalog: Arc<LiveCatalog>,
     governance: Governance,
     tools_dir: Option<ToolsDir>,
+    exports: ExportsConfig,
 }
 
 impl ServerBuilder {
@@ -93,6 +97,14 @@ impl ServerBuilder {
         if let Some(poll) = config.tools_dir.poll {
             self.poll = poll;
         }
+        self.exports = config.exports.clone();
+        self
+    }
+
+    /// How long `export_suiteql` files are kept and how many bytes and files at most (replaces what
+    /// [`ServerBuilder::config`] set).
+    pub fn exports(mut self, exports: ExportsConfig) -> Self {
+        self.exports = exports;
         self
     }
 
@@ -160,6 +172,7 @@ impl ServerBuilder {
             catalog: live,
             governance,
             tools_dir,
+            exports: self.exports,
         })
     }
 
@@ -188,15 +201,19 @@ impl PreparedServer {
     /// The server over `client`.
     pub fn build(self, client: NetSuiteClient) -> NetSuiteServer {
         let max_result_chars = self.governance.max_result_chars;
+        let exports = Arc::new(ExportStore::new(self.exports));
         NetSuiteServer {
             catalog: self.catalog,
             ctx: ToolContext {
                 client,
                 governance: Arc::new(self.governance),
                 max_result_chars,
+                progress: None,
+                exports: Some(OwnedExports::local(&exports)),
             },
             listeners: Listeners::default(),
             tools_dir: self.tools_dir.map(Arc::new),
+            exports,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod apps;
 pub mod builder;
+pub mod exports;
 pub mod listeners;
 mod principal;
 pub mod reload;
@@ -30,7 +31,7 @@ use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, ToolContext, ToolError};
 use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 
-use crate::config::Key;
+use crate::config::{ExportsConfig, Key};
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
 pub use principal::Principal;
@@ -66,22 +67,39 @@ pub struct NetSuiteServer {
     ctx: ToolContext,
     listeners: Listeners,
     tools_dir: Option<Arc<reload::ToolsDir>>,
+    exports: Arc<exports::ExportStore>,
 }
 
 impl NetSuiteServer {
     /// A server with exactly the tools of `catalog` (no tools directory).
     pub fn new(client: NetSuiteClient, catalog: Catalog, governance: Governance) -> Self {
         let max_result_chars = governance.max_result_chars;
+        let exports = Arc::new(exports::ExportStore::new(ExportsConfig::default()));
         Self {
             catalog: Arc::new(LiveCatalog::new(catalog)),
             ctx: ToolContext {
                 client,
                 governance: Arc::new(governance),
                 max_result_chars,
+                progress: None,
+                exports: Some(exports::OwnedExports::local(&exports)),
             },
             listeners: Listeners::default(),
             tools_dir: None,
+            exports,
         }
+    }
+
+    /// This server as one MCP request sees it: progress goes to that request's client (when it asked for
+    /// progress), and exports belong to its session or principal.
+    fn for_request(&self, context: &RequestContext<RoleServer>) -> Self {
+        let mut server = self.clone();
+        server.ctx.progress = exports::McpProgress::of(context);
+        server.ctx.exports = Some(Arc::new(exports::OwnedExports {
+            store: Arc::clone(&self.exports),
+            owner: exports::owner_of(context),
+        }));
+        server
     }
 
     /// Builds a server from the built-in tools plus tools registered in Rust and a tools directory.
@@ -465,8 +483,15 @@ impl ServerHandler for NetSuiteServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        if request.uri.starts_with(exports::EXPORT_URI_PREFIX) {
+            return self
+                .exports
+                .read_resource(&exports::owner_of(&context), &request.uri)
+                .map(ReadResourceResponse::from)
+                .map_err(|e| McpError::resource_not_found(e.to_string(), None));
+        }
         apps::read(&request.uri)
             .map(ReadResourceResponse::from)
             .ok_or_else(|| {
@@ -506,14 +531,16 @@ impl ServerHandler for NetSuiteServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let principal = principal_of(&context).cloned();
-        self.call_as(
-            &request.name,
-            request.arguments,
-            context.ct,
-            principal.as_ref(),
-        )
-        .await
-        .map(CallToolResponse::from)
+        self.for_request(&context)
+            .call_as(
+                &request.name,
+                request.arguments,
+                context.ct,
+                principal.as_ref(),
+            )
+            .await
+            .map(|result| exports::link_result(&request.name, result))
+            .map(CallToolResponse::from)
     }
 }
 
