@@ -23,8 +23,9 @@ stable order. SuiteQL rules as for run_suiteql: no LIMIT (use `max_rows`), recor
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportSuiteQlInput {
-    /// The SuiteQL query, e.g. `SELECT id, tranid, trandate, foreigntotal FROM transaction WHERE type = 'CustInvc'
-    /// ORDER BY id`. Do not add LIMIT or FETCH FIRST: use `max_rows`.
+    /// The SuiteQL query, ordered by a unique column, e.g.
+    /// `SELECT id, tranid, trandate, foreigntotal FROM transaction WHERE type = 'CustInvc' ORDER BY id`.
+    /// Do not add LIMIT or FETCH FIRST: use `max_rows`.
     pub query: String,
     /// File format: `csv` (default) or `jsonl`.
     #[serde(default)]

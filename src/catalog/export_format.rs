@@ -7,11 +7,13 @@ use serde_json::{Map, Value};
 /// The file format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum ExportFormat {
-    /// Comma-separated values (RFC 4180): a header row, then one line per row.
+    // Plain comments: doc comments on variants would turn the schema's `enum` into a `oneOf`.
+    // Comma-separated values (RFC 4180): a header row, then one line per row.
     #[default]
     Csv,
-    /// JSON Lines: one JSON object per row, with every column (null where empty).
+    // JSON Lines: one JSON object per row, with every column (null where empty).
     Jsonl,
 }
 
