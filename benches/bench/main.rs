@@ -120,22 +120,42 @@ async fn run() -> BenchResult<()> {
     };
     eprintln!("bench: answers come from {source_note}; {iters} samples per path");
 
-    eprintln!("bench: 1. per-call overhead (stdio)");
-    rows.extend(bench.per_call_overhead("stdio", iters).await?);
-    eprintln!("bench: 1. per-call overhead (streamable HTTP)");
-    rows.extend(bench.per_call_overhead("http", iters).await?);
-    eprintln!("bench: 2. token single-flight");
-    rows.push(bench.single_flight().await?);
-    eprintln!("bench: 3. governance");
-    rows.extend(bench.governance().await?);
-    eprintln!("bench: 4. cold start and memory");
-    rows.extend(bench.startup_and_memory().await?);
-    eprintln!("bench: 5. model-facing cost");
-    rows.extend(bench.model_cost().await?);
-    eprintln!("bench: 6. sandbox start-up");
-    rows.push(sandbox_startup().await?);
-    eprintln!("bench: 7. export_suiteql");
-    rows.extend(bench.export().await?);
+    // `BENCH_ONLY=3,7` runs only those benchmarks (default: all).
+    let only: Option<Vec<String>> = std::env::var("BENCH_ONLY")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.split(',').map(|n| n.trim().to_owned()).collect());
+    let wanted = |n: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n));
+    if wanted("1") {
+        eprintln!("bench: 1. per-call overhead (stdio)");
+        rows.extend(bench.per_call_overhead("stdio", iters).await?);
+        eprintln!("bench: 1. per-call overhead (streamable HTTP)");
+        rows.extend(bench.per_call_overhead("http", iters).await?);
+    }
+    if wanted("2") {
+        eprintln!("bench: 2. token single-flight");
+        rows.push(bench.single_flight().await?);
+    }
+    if wanted("3") {
+        eprintln!("bench: 3. governance");
+        rows.extend(bench.governance().await?);
+    }
+    if wanted("4") {
+        eprintln!("bench: 4. cold start and memory");
+        rows.extend(bench.startup_and_memory().await?);
+    }
+    if wanted("5") {
+        eprintln!("bench: 5. model-facing cost");
+        rows.extend(bench.model_cost().await?);
+    }
+    if wanted("6") {
+        eprintln!("bench: 6. sandbox start-up");
+        rows.push(sandbox_startup().await?);
+    }
+    if wanted("7") {
+        eprintln!("bench: 7. export_suiteql");
+        rows.extend(bench.export().await?);
+    }
 
     print_table(&rows, source_note, iters);
     bench.local.handle.shutdown().await;
