@@ -1,5 +1,5 @@
 //! A whole SuiteQL result, for exports: the first page tells how many rows there are, then the remaining pages
-//! are fetched several at a time (within the client's concurrency limit) and handed on in order.
+//! are fetched several at a time (within the client's concurrency limit) and put together in order.
 
 use std::future::Future;
 
@@ -43,7 +43,7 @@ impl NetSuiteClient {
     }
 
     /// Runs `query` and returns its rows `[0, max_rows)` (`max_rows` is capped at [`MAX_QUERY_ROWS`]).
-    /// After each page, in order, `on_rows(rows so far, total)` is awaited. Dropping the future drops every
+    /// After each page, `on_rows(rows fetched so far, total)` is awaited. Dropping the future drops every
     /// request in flight, which frees their concurrency slots.
     pub async fn suiteql_all<F, Fut>(
         &self,
@@ -61,32 +61,45 @@ impl NetSuiteClient {
         let first = RawPage::parse(self.suiteql_page(query, page_size, 0).await?)?;
         let mut pages = 1u32;
         let total = first.total_results;
-        let mut more = first.has_more && first.items.len() >= page_size as usize;
-        let mut items = first.items;
-        on_rows((items.len() as u64).min(max_rows), total).await;
+        let first_more = first.has_more && first.items.len() >= page_size as usize;
+        let mut fetched = first.items.len() as u64;
+        on_rows(fetched.min(max_rows), total).await;
 
-        // The pages still needed: as many as NetSuite says there are (unknown total: up to max_rows).
+        // The pages still needed: as many as NetSuite says there are (unknown total: up to max_rows). They are
+        // requested out of order as slots free up (waiting for the oldest one before asking for more would
+        // leave slots idle) and put back in order below.
         let wanted = total.map_or(max_rows, |t| t.min(max_rows));
-        let page_count = wanted.div_ceil(u64::from(page_size));
-        let parallel = self.export_parallelism();
-        let mut rest = futures_util::stream::iter(1..page_count)
-            .map(|index| {
-                let offset = u32::try_from(index * u64::from(page_size)).unwrap_or(u32::MAX);
-                async move { RawPage::parse(self.suiteql_page(query, page_size, offset).await?) }
-            })
-            .buffered(parallel);
-        while more && (items.len() as u64) < max_rows {
-            let Some(page) = rest.next().await else {
+        let page_count = usize::try_from(wanted.div_ceil(u64::from(page_size))).unwrap_or(1);
+        let mut rest: Vec<Option<RawPage>> = (1..page_count).map(|_| None).collect();
+        if first_more && page_count > 1 {
+            let mut requests = futures_util::stream::iter(1..page_count)
+                .map(|index| async move {
+                    let offset =
+                        u32::try_from(index as u64 * u64::from(page_size)).unwrap_or(u32::MAX);
+                    let page = RawPage::parse(self.suiteql_page(query, page_size, offset).await?)?;
+                    Ok::<_, NetSuiteError>((index, page))
+                })
+                .buffer_unordered(self.export_parallelism());
+            while let Some(done) = requests.next().await {
+                let (index, page) = done?;
+                pages += 1;
+                fetched += page.items.len() as u64;
+                if let Some(slot) = rest.get_mut(index - 1) {
+                    *slot = Some(page);
+                }
+                on_rows(fetched.min(max_rows), total).await;
+            }
+        }
+        let mut items = first.items;
+        let mut more = first_more;
+        for page in rest {
+            let Some(page) = page.filter(|_| more) else {
                 break;
             };
-            let page = page?;
-            pages += 1;
             // A short page ends the result even if NetSuite's count said otherwise (rows changed meanwhile).
             more = page.has_more && page.items.len() >= page_size as usize;
             items.extend(page.items);
-            on_rows((items.len() as u64).min(max_rows), total).await;
         }
-        drop(rest);
         let limit_reached = items.len() as u64 > max_rows
             || (items.len() as u64 == max_rows && (more || total.is_some_and(|t| t > max_rows)));
         items.truncate(usize::try_from(max_rows).unwrap_or(usize::MAX));
