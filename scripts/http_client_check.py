@@ -1,7 +1,10 @@
 """Reach `netsuite-mcp serve --http` with the official Python MCP SDK (both lifecycles): tools, resources (the
-SuiteQL guide, the record-type template, an unknown URI refused with -32602), prompts and completions; and check
-that a wrong token is refused. Usage: NETSUITE_MCP_HTTP_TOKEN=… python http_client_check.py URL"""
+SuiteQL guide, the record-type template, an unknown URI refused with -32602), prompts and completions, an export
+with progress read back as a resource; and check that a wrong token is refused.
+Usage: NETSUITE_MCP_HTTP_TOKEN=… python http_client_check.py URL"""
 import asyncio
+import csv
+import io
 import json
 import os
 import re
@@ -23,6 +26,7 @@ async def session(url: str, token: str, mode: str) -> list[str]:
         rows = (result.structured_content or {}).get("rows")
         assert rows, result.structured_content
         await resources_prompts_completions(client, mode)
+        await export(client, mode)
         return names
 
 
@@ -60,6 +64,47 @@ async def resources_prompts_completions(client: Client, mode: str) -> None:
     dates = (await client.complete(PromptReference(name="top_items_by_revenue"), {"name": "start_date", "value": "20"})).completion
     assert dates.values, dates
     print(f"python mcp ({mode}): {len(prompts)} prompts, guide, record-type template, completions ok")
+
+
+# 24 transactions x 125 customers = 3000 rows: three NetSuite pages.
+EXPORT_QUERY = (
+    "SELECT t.id AS tran, c.id AS cust, c.companyname FROM transaction t CROSS JOIN customer c "
+    "WHERE t.id <= 24 ORDER BY t.id, c.id"
+)
+
+
+async def export(client: Client, mode: str) -> None:
+    """export_suiteql with a progress callback, then the file through resources/read (CSV and JSON Lines)."""
+    progress: list[tuple[float, float | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total))
+
+    result = await client.call_tool("export_suiteql", {"query": EXPORT_QUERY}, progress_callback=on_progress)
+    assert not result.is_error, result.content
+    out = result.structured_content or {}
+    assert out.get("row_count") == 3000 and out.get("limit_reached") is False, out
+    links = [c for c in result.content if getattr(c, "type", None) == "resource_link"]
+    assert links and str(links[0].uri) == out["uri"], result.content
+    done = [p for p, _ in progress]
+    assert len(done) >= 3 and all(b > a for a, b in zip(done, done[1:])), progress
+    assert progress[-1] == (3000, 3000), progress
+    contents = (await client.read_resource(out["uri"])).contents[0]
+    assert contents.mime_type == "text/csv", contents.mime_type
+    records = list(csv.reader(io.StringIO(contents.text, newline="")))
+    assert records[0] == out["columns"] and len(records) == 3001, records[:2]
+    assert contents.text.endswith("\r\n")
+
+    result = await client.call_tool(
+        "export_suiteql", {"query": EXPORT_QUERY, "format": "jsonl", "max_rows": 1500}
+    )
+    out = result.structured_content or {}
+    assert out.get("row_count") == 1500 and out.get("limit_reached") is True, out
+    contents = (await client.read_resource(out["uri"])).contents[0]
+    assert contents.mime_type == "application/jsonl", contents.mime_type
+    lines = [json.loads(line) for line in contents.text.splitlines()]
+    assert len(lines) == 1500 and list(lines[0]) == out["columns"], lines[:1]
+    print(f"python mcp ({mode}): export of 3000 rows with {len(progress)} progress notifications, read back")
 
 
 async def main(url: str) -> None:

@@ -84,6 +84,7 @@ fn annotations_are_the_ones_design_md_prescribes() {
     let catalog = Catalog::builtin();
     let expect = [
         ("run_suiteql", "suiteql", [true, false, true, true]),
+        ("export_suiteql", "suiteql", [true, false, true, true]),
         ("get_record", "records", [true, false, true, true]),
         ("list_records", "records", [true, false, true, true]),
         (

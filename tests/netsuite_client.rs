@@ -271,3 +271,49 @@ async fn a_cancelled_call_stops_its_request() {
         "the server saw the request go away"
     );
 }
+
+/// 24 transactions × 125 customers = 3000 rows in a stable order.
+const ROWS_3000: &str = "SELECT t.id AS tran, c.id AS cust FROM transaction t CROSS JOIN customer c \
+WHERE t.id <= 24 ORDER BY t.id, c.id";
+
+#[tokio::test]
+async fn a_whole_result_is_fetched_in_order_and_says_whether_rows_were_left_out() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    let by_page = {
+        let mut rows = Vec::new();
+        for offset in [0, 1000, 2000] {
+            let page = client.suiteql(ROWS_3000, offset, 1000).await.unwrap();
+            rows.extend(page.rows);
+        }
+        rows
+    };
+    for (max_rows, limit_reached) in [(3000, false), (100_000, false), (2999, true), (2500, true)] {
+        let mut seen = Vec::new();
+        let all = client
+            .suiteql_all(ROWS_3000, max_rows, |n, total| {
+                seen.push((n, total));
+                async {}
+            })
+            .await
+            .unwrap();
+        let expected = usize::try_from(max_rows.min(3000)).unwrap();
+        assert_eq!(all.rows, by_page[..expected], "max_rows {max_rows}");
+        assert_eq!(all.limit_reached, limit_reached, "max_rows {max_rows}");
+        assert_eq!(all.total_results, Some(3000));
+        assert_eq!(all.pages, 3);
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+        assert_eq!(seen.last(), Some(&(expected as u64, Some(3000))));
+    }
+    // A small export is one request of just that many rows.
+    account.sandbox.reset_counters();
+    let all = client
+        .suiteql_all(ROWS_3000, 10, |_, _| async {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (all.rows.len(), all.pages, all.limit_reached),
+        (10, 1, true)
+    );
+    assert_eq!(account.sandbox.counters().api_requests, 1);
+}

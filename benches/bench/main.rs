@@ -16,14 +16,15 @@
 //!    the limit and token through Redis → upstream 429s, token requests, wall time versus the ideal.
 //! 8. Metadata cache: NetSuite calls and wall time of 20 repeated describes with the cache off versus on, and 20
 //!    concurrent first describes (one call).
+//! 9. `export_suiteql` of 80 000 rows with 200 ms per page: wall time versus pages ÷ concurrency × 200 ms.
 //!
 //! `BENCH_ONLY=N[,N…]` runs only those benchmarks (e.g. `BENCH_ONLY=8` for a quick check of the metadata cache).
 //!
 //! While the sandbox has no data endpoints (they return 404), the SuiteQL and record answers are injected into
 //! the sandbox as canned NetSuite responses (same bytes for the direct request and the MCP call); the table
-//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1; `BENCH_ONLY=metadata`
-//! runs benchmark 7 alone.
+//! says which source was used. `BENCH_ITERS` (default 300) sets the samples of benchmark 1.
 
+mod export;
 mod governance;
 mod metadata;
 mod model_cost;
@@ -163,6 +164,10 @@ async fn run() -> BenchResult<()> {
     if want("8") {
         eprintln!("bench: 8. metadata cache");
         rows.extend(bench.metadata_cache().await?);
+    }
+    if want("9") {
+        eprintln!("bench: 9. export_suiteql");
+        rows.extend(bench.export().await?);
     }
 
     print_table(&rows, source_note, iters);

@@ -7,10 +7,13 @@ pub mod args;
 pub mod budget;
 pub mod custom;
 pub mod docs;
+pub mod export;
+pub mod export_format;
 pub mod governance;
 pub mod live;
 pub mod metadata;
 pub mod portable;
+pub mod progress;
 pub mod records;
 pub mod records_write;
 pub mod restlets;
@@ -34,7 +37,7 @@ pub use args::parse_args;
 
 /// Toolsets: name, on by default, what it holds.
 pub const TOOLSETS: &[(&str, bool, &str)] = &[
-    ("suiteql", true, "run_suiteql"),
+    ("suiteql", true, "run_suiteql, export_suiteql"),
     ("records", true, "get_record, list_records"),
     (
         "records_write",
@@ -93,6 +96,10 @@ pub struct ToolContext {
     pub governance: Arc<Governance>,
     /// Character budget of one result.
     pub max_result_chars: usize,
+    /// Where this call reports progress; `None` when the client did not ask for it.
+    pub progress: Option<Arc<dyn progress::ProgressSink>>,
+    /// Where this call keeps export files (bound to the caller); `None` when the server keeps none.
+    pub exports: Option<Arc<dyn export::ExportSink>>,
 }
 
 impl ToolContext {
@@ -271,6 +278,7 @@ impl Catalog {
         let mut catalog = Catalog::default();
         for tool in [
             suiteql::run_suiteql(),
+            export::export_suiteql(),
             records::get_record(),
             records::list_records(),
             records_write::create_record(),

@@ -71,6 +71,34 @@ impl std::str::FromStr for ConfirmMode {
     }
 }
 
+/// How long `export_suiteql` files are kept by default.
+pub const DEFAULT_EXPORT_TTL: Duration = Duration::from_secs(3600);
+/// Most export files kept at once by default.
+pub const DEFAULT_EXPORT_MAX_COUNT: usize = 100;
+/// Most megabytes (MiB) of export files kept at once by default.
+pub const DEFAULT_EXPORT_MAX_MB: u64 = 256;
+
+/// The export files of `export_suiteql`, kept in memory: their lifetime and the bounds on what is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportsConfig {
+    /// How long a file is readable after it was made.
+    pub ttl: Duration,
+    /// Most files kept at once; the oldest goes first.
+    pub max_count: usize,
+    /// Most bytes kept at once (also the largest single file); the oldest goes first.
+    pub max_bytes: u64,
+}
+
+impl Default for ExportsConfig {
+    fn default() -> Self {
+        Self {
+            ttl: DEFAULT_EXPORT_TTL,
+            max_count: DEFAULT_EXPORT_MAX_COUNT,
+            max_bytes: DEFAULT_EXPORT_MAX_MB * 1024 * 1024,
+        }
+    }
+}
+
 /// Confirmations before writes.
 #[derive(Debug, Clone, Default)]
 pub struct ConfirmConfig {
@@ -87,6 +115,7 @@ pub struct ServerConfig {
     pub governance: GovernanceConfig,
     pub tools_dir: ToolsDirConfig,
     pub confirm: ConfirmConfig,
+    pub exports: ExportsConfig,
 }
 
 impl ServerConfig {
@@ -119,9 +148,20 @@ impl ServerConfig {
             _ => settings.sealing_key()?,
         };
         let confirm = ConfirmConfig { mode, key };
+        let defaults = ExportsConfig::default();
+        let exports = ExportsConfig {
+            ttl: settings
+                .export_ttl()?
+                .map_or(defaults.ttl, Duration::from_secs),
+            max_count: settings.export_max_count()?.unwrap_or(defaults.max_count),
+            max_bytes: settings
+                .export_max_mb()?
+                .map_or(defaults.max_bytes, |mb| mb.saturating_mul(1024 * 1024)),
+        };
         Ok(Self {
             governance,
             tools_dir,
+            exports,
             confirm,
         })
     }

@@ -169,6 +169,25 @@ settings! {
             }
         },
     }
+    /// Seconds an `export_suiteql` file stays readable.
+    ExportTtl => export_ttl: u64 {
+        env: "NETSUITE_MCP_EXPORT_TTL", default: "3600",
+        check: |n: &u64| if (1..=604_800).contains(n) {
+            Ok(())
+        } else {
+            Err(format!("must be from 1 to 604800 seconds (a week) (got {n})"))
+        },
+    }
+    /// Most `export_suiteql` files kept at once (in memory); the oldest is dropped first.
+    ExportMaxCount => export_max_count: usize {
+        env: "NETSUITE_MCP_EXPORT_MAX_COUNT", default: "100",
+        check: at_least(1, "must be at least 1"),
+    }
+    /// Most MiB of `export_suiteql` files kept at once (in memory), also the largest one file.
+    ExportMaxMb => export_max_mb: u64 {
+        env: "NETSUITE_MCP_EXPORT_MAX_MB", default: "256",
+        check: at_least(1, "must be at least 1 (MiB)"),
+    }
     /// Bearer token MCP clients must send in HTTP mode.
     HttpToken => http_token: SecretString {
         env: "NETSUITE_MCP_HTTP_TOKEN", default: "required unless bound to loopback", secret: true,

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod client;
 pub mod error;
+pub mod export;
 pub mod metadata;
 pub mod metadata_cache;
 pub mod paging;
@@ -13,6 +14,7 @@ pub mod suiteql;
 pub use analytics::{DatasetInfo, Listing, SavedSearchInfo, SearchRestlet, SearchRoute};
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
 pub use error::{ApiError, ErrorClass, ErrorDetail, NetSuiteError};
+pub use export::{MAX_QUERY_ROWS, SuiteQlRows};
 pub use metadata::FieldInfo;
 pub use metadata_cache::{MetadataCache, MetadataCacheOptions};
 pub use records::{ListWindow, RecordId, RecordType};

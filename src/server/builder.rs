@@ -18,12 +18,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::NetSuiteServer;
+use super::exports::{ExportStore, OwnedExports};
 use super::listeners::Listeners;
 use super::reload::{ToolsDir, load_custom};
 use crate::catalog::governance::Governance;
 use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, CatalogTool, TOOLSETS, ToolContext};
-use crate::config::{ConfirmConfig, GovernanceConfig, ServerConfig, SettingError};
+use crate::config::{ConfirmConfig, ExportsConfig, GovernanceConfig, ServerConfig, SettingError};
 use crate::custom::DirState;
 use crate::netsuite::NetSuiteClient;
 
@@ -55,6 +56,7 @@ pub struct ServerBuilder {
     tools_dir: Option<PathBuf>,
     poll: Duration,
     confirm: ConfirmConfig,
+    exports: ExportsConfig,
 }
 
 impl Default for ServerBuilder {
@@ -66,6 +68,7 @@ impl Default for ServerBuilder {
             tools_dir: None,
             poll: DEFAULT_POLL_INTERVAL,
             confirm: ConfirmConfig::default(),
+            exports: ExportsConfig::default(),
         }
     }
 }
@@ -79,6 +82,7 @@ pub struct PreparedServer {
     confirm: ConfirmConfig,
     /// Where confirmations are remembered as used: Redis when several instances serve the account.
     confirm_markers: Option<crate::scale::Redis>,
+    exports: ExportsConfig,
 }
 
 impl ServerBuilder {
@@ -99,12 +103,20 @@ impl ServerBuilder {
             self.poll = poll;
         }
         self.confirm = config.confirm.clone();
+        self.exports = config.exports.clone();
         self
     }
 
     /// Which writes the user confirms first, when the client can ask (default: the destructive ones).
     pub fn confirmations(mut self, confirm: ConfirmConfig) -> Self {
         self.confirm = confirm;
+        self
+    }
+
+    /// How long `export_suiteql` files are kept and how many bytes and files at most (replaces what
+    /// [`ServerBuilder::config`] set).
+    pub fn exports(mut self, exports: ExportsConfig) -> Self {
+        self.exports = exports;
         self
     }
 
@@ -174,6 +186,7 @@ impl ServerBuilder {
             tools_dir,
             confirm: self.confirm,
             confirm_markers: None,
+            exports: self.exports,
         })
     }
 
@@ -213,16 +226,20 @@ impl PreparedServer {
             confirm = confirm.shared(redis);
         }
         let max_result_chars = self.governance.max_result_chars;
+        let exports = Arc::new(ExportStore::new(self.exports));
         NetSuiteServer {
             catalog: self.catalog,
             ctx: ToolContext {
                 client,
                 governance: Arc::new(self.governance),
                 max_result_chars,
+                progress: None,
+                exports: Some(OwnedExports::local(&exports)),
             },
             listeners: Listeners::default(),
             tools_dir: self.tools_dir.map(Arc::new),
             confirm: Arc::new(confirm),
+            exports,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod apps;
 pub mod builder;
 mod completions;
 mod confirm;
+pub mod exports;
 pub mod listeners;
 mod principal;
 pub mod prompts;
@@ -35,7 +36,7 @@ use crate::catalog::live::LiveCatalog;
 use crate::catalog::{Catalog, ToolContext, ToolError};
 use crate::netsuite::{ApiError, ErrorClass, NetSuiteClient, NetSuiteError};
 
-use crate::config::Key;
+use crate::config::{ExportsConfig, Key};
 pub use builder::{BuildError, PreparedServer, ServerBuilder};
 pub use listeners::Listeners;
 pub use principal::{HttpCall, Principal};
@@ -72,23 +73,40 @@ pub struct NetSuiteServer {
     listeners: Listeners,
     tools_dir: Option<Arc<reload::ToolsDir>>,
     confirm: Arc<confirm::Confirmations>,
+    exports: Arc<exports::ExportStore>,
 }
 
 impl NetSuiteServer {
     /// A server with exactly the tools of `catalog` (no tools directory).
     pub fn new(client: NetSuiteClient, catalog: Catalog, governance: Governance) -> Self {
         let max_result_chars = governance.max_result_chars;
+        let exports = Arc::new(exports::ExportStore::new(ExportsConfig::default()));
         Self {
             catalog: Arc::new(LiveCatalog::new(catalog)),
             ctx: ToolContext {
                 client,
                 governance: Arc::new(governance),
                 max_result_chars,
+                progress: None,
+                exports: Some(exports::OwnedExports::local(&exports)),
             },
             listeners: Listeners::default(),
             tools_dir: None,
             confirm: Arc::new(confirm::Confirmations::new(&Default::default())),
+            exports,
         }
+    }
+
+    /// This server as one MCP request sees it: progress goes to that request's client (when it asked for
+    /// progress), and exports belong to its session or principal.
+    fn for_request(&self, context: &RequestContext<RoleServer>) -> Self {
+        let mut server = self.clone();
+        server.ctx.progress = exports::McpProgress::of(context);
+        server.ctx.exports = Some(Arc::new(exports::OwnedExports {
+            store: Arc::clone(&self.exports),
+            owner: exports::owner_of(context),
+        }));
+        server
     }
 
     /// Builds a server from the built-in tools plus tools registered in Rust and a tools directory.
@@ -503,6 +521,13 @@ impl ServerHandler for NetSuiteServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        if request.uri.starts_with(exports::EXPORT_URI_PREFIX) {
+            return self
+                .exports
+                .read_resource(&exports::owner_of(&context), &request.uri)
+                .map(ReadResourceResponse::from)
+                .map_err(|e| McpError::resource_not_found(e.to_string(), None));
+        }
         self.read_resource_as(&request.uri, principal_of(&context))
             .await
             .map(ReadResourceResponse::from)
@@ -579,14 +604,16 @@ impl ServerHandler for NetSuiteServer {
         {
             return Ok(stop);
         }
-        self.call_as(
-            &request.name,
-            Some(arguments),
-            context.ct,
-            principal.as_ref(),
-        )
-        .await
-        .map(CallToolResponse::from)
+        self.for_request(&context)
+            .call_as(
+                &request.name,
+                Some(arguments),
+                context.ct,
+                principal.as_ref(),
+            )
+            .await
+            .map(|result| exports::link_result(&request.name, result))
+            .map(CallToolResponse::from)
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ProgressNotificationParam, Tool};
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, RoleClient, ServiceError, ServiceExt};
@@ -20,15 +20,24 @@ use tokio::io::AsyncReadExt;
 
 use super::common::{TestAccount, neutral_dir};
 
-/// A client handler that counts `notifications/tools/list_changed`.
+/// A client handler that counts `notifications/tools/list_changed` and keeps every `notifications/progress`.
 #[derive(Clone, Default)]
 pub struct Recorder {
     pub tool_list_changed: Arc<AtomicUsize>,
+    pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
 }
 
 impl ClientHandler for Recorder {
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.tool_list_changed.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push(params);
     }
 }
 
@@ -177,6 +186,17 @@ impl Mcp {
     /// How many `notifications/tools/list_changed` the client received.
     pub fn tool_list_changes(&self) -> usize {
         self.recorder.tool_list_changed.load(Ordering::SeqCst)
+    }
+
+    /// The `notifications/progress` received so far (rmcp's client gives every request a progress token), and
+    /// forgets them.
+    pub fn take_progress(&self) -> Vec<ProgressNotificationParam> {
+        std::mem::take(&mut *self.recorder.progress.lock().unwrap())
+    }
+
+    /// How many `notifications/progress` arrived since the last [`Mcp::take_progress`].
+    pub fn progress_count(&self) -> usize {
+        self.recorder.progress.lock().unwrap().len()
     }
 
     /// What the server wrote to stderr so far.

@@ -1,0 +1,173 @@
+//! `export_suiteql`: a whole SuiteQL result as a CSV or JSON Lines file the client reads as a resource, for
+//! results too large to pass through the conversation. Where files are kept is the server's business
+//! ([`ExportSink`]); this module fetches, formats and reports progress.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::export_format::ExportFormat;
+use super::{CatalogTool, ToolContext, ToolError, annotations};
+use crate::netsuite::MAX_QUERY_ROWS;
+
+const DESCRIPTION: &str = "Export the whole result of a read-only SuiteQL query (up to 100000 rows) as a CSV or \
+JSON Lines file, for reports too large to read in the conversation. Returns a resource link to \
+`netsuite://exports/{id}` (read it with resources/read) and a summary: `row_count`, `columns`, `bytes`, \
+`limit_reached` (true when the query has more rows than `max_rows`), `expires_at` (the file is deleted then; \
+export again if needed). The file is only readable from this connection. Use run_suiteql instead to look at rows \
+yourself; use this when the user wants the data as a file or the rows would not fit. CSV: a header row, RFC 4180 \
+quoting, CRLF line ends; JSON Lines: one object per row with every column (null where empty). Values are strings \
+as NetSuite returns them (booleans \"T\"/\"F\"). Add ORDER BY on a unique column (e.g. id) so rows come out in a \
+stable order. SuiteQL rules as for run_suiteql: no LIMIT (use `max_rows`), record and field ids as names.";
+
+/// Arguments of `export_suiteql`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSuiteQlInput {
+    /// The SuiteQL query, ordered by a unique column, e.g.
+    /// `SELECT id, tranid, trandate, foreigntotal FROM transaction WHERE type = 'CustInvc' ORDER BY id`.
+    /// Do not add LIMIT or FETCH FIRST: use `max_rows`.
+    pub query: String,
+    /// File format: `csv` (default) or `jsonl`.
+    #[serde(default)]
+    pub format: ExportFormat,
+    /// Most rows to export, 1 to 100000 (default 100000, NetSuite's ceiling for one query).
+    #[serde(default = "default_max_rows")]
+    #[schemars(range(min = 1, max = 100000))]
+    pub max_rows: u32,
+}
+
+fn default_max_rows() -> u32 {
+    u32::try_from(MAX_QUERY_ROWS).unwrap_or(u32::MAX)
+}
+
+/// Result of `export_suiteql`: where the file is and what it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ExportResult {
+    /// The file's URI, `netsuite://exports/{id}`; read it with resources/read.
+    pub uri: String,
+    /// `text/csv` or `application/jsonl`.
+    pub mime_type: String,
+    /// `csv` or `jsonl`.
+    pub format: ExportFormat,
+    /// Rows in the file (the CSV header row not counted).
+    pub row_count: usize,
+    /// Column names, the union over all rows, in first-seen order (the CSV header).
+    pub columns: Vec<String>,
+    /// Size of the file in bytes (UTF-8).
+    pub bytes: usize,
+    /// Rows the whole query returns, as NetSuite reports it.
+    pub total_results: Option<u64>,
+    /// Whether the query has more rows than the file holds (`max_rows` or the 100000-row ceiling was reached).
+    pub limit_reached: bool,
+    /// When the file is deleted (RFC 3339, UTC).
+    pub expires_at: String,
+    /// What to do next, or what was left out.
+    pub note: String,
+}
+
+/// One finished export for the server to keep.
+#[derive(Debug, Clone)]
+pub struct ExportFile {
+    pub format: ExportFormat,
+    pub text: String,
+    pub row_count: usize,
+}
+
+/// Where the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedExport {
+    /// `netsuite://exports/{id}`.
+    pub uri: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+/// Keeps export files for the caller of one tool call (the server binds it to that caller).
+pub trait ExportSink: Send + Sync {
+    /// Keeps `file`; `Err` says why not (e.g. too large), in words for the model.
+    fn save(&self, file: ExportFile) -> Result<SavedExport, String>;
+}
+
+pub fn export_suiteql() -> CatalogTool {
+    CatalogTool::typed(
+        "export_suiteql",
+        "suiteql",
+        DESCRIPTION,
+        annotations("Export SuiteQL result to a file", true, false, true, true),
+        |ctx: ToolContext, input: ExportSuiteQlInput| async move { run(&ctx, input).await },
+    )
+}
+
+async fn run(ctx: &ToolContext, input: ExportSuiteQlInput) -> Result<ExportResult, ToolError> {
+    if input.query.trim().is_empty() {
+        return Err(ToolError::argument(
+            "query",
+            "must not be empty; e.g. SELECT id FROM customer ORDER BY id",
+        ));
+    }
+    let max_rows = u64::from(input.max_rows);
+    if !(1..=MAX_QUERY_ROWS).contains(&max_rows) {
+        return Err(ToolError::argument(
+            "max_rows",
+            format!(
+                "must be between 1 and {MAX_QUERY_ROWS} (got {max_rows}); NetSuite pages through at most \
+                 {MAX_QUERY_ROWS} rows of one query, so split larger exports with a WHERE clause (e.g. by date \
+                 or id range)"
+            ),
+        ));
+    }
+    let Some(sink) = ctx.exports.clone() else {
+        return Err(ToolError::Refused(
+            "this server keeps no export files (no export store is configured)".into(),
+        ));
+    };
+    let progress = ctx.progress.clone();
+    let result = ctx
+        .client
+        .suiteql_all(&input.query, max_rows, |fetched, total| {
+            let progress = progress.clone();
+            async move {
+                if let Some(p) = progress {
+                    let total = total.map(|t| t.min(max_rows));
+                    let message = match total {
+                        Some(t) => format!("fetched {fetched} of {t} rows"),
+                        None => format!("fetched {fetched} rows"),
+                    };
+                    p.report(fetched, total, message).await;
+                }
+            }
+        })
+        .await?;
+    let text = input.format.render(&result.columns, &result.rows);
+    let bytes = text.len();
+    let row_count = result.rows.len();
+    let saved = sink
+        .save(ExportFile {
+            format: input.format,
+            text,
+            row_count,
+        })
+        .map_err(ToolError::Refused)?;
+    let note = if result.limit_reached {
+        format!(
+            "The query has more rows than the {row_count} exported (max_rows {max_rows}, at most \
+             {MAX_QUERY_ROWS}); raise max_rows or split the export with a WHERE clause (e.g. by date or id range). \
+             Read the file with resources/read of the uri before it expires."
+        )
+    } else {
+        "The file holds the whole result. Read it with resources/read of the uri before it expires."
+            .to_owned()
+    };
+    Ok(ExportResult {
+        uri: saved.uri,
+        mime_type: input.format.mime_type().to_owned(),
+        format: input.format,
+        row_count,
+        columns: result.columns,
+        bytes,
+        total_results: result.total_results,
+        limit_reached: result.limit_reached,
+        expires_at: saved.expires_at,
+        note,
+    })
+}
