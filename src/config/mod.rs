@@ -39,9 +39,10 @@ pub use oauth::{
 };
 pub use scale::{DEFAULT_REDIS_PREFIX, RedisConfig};
 pub use server::{
-    ConfirmConfig, ConfirmMode, DEFAULT_EXPORT_MAX_COUNT, DEFAULT_EXPORT_MAX_MB, DEFAULT_EXPORT_TTL,
-    DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, ExportsConfig, GovernanceConfig, MAX_POLL_INTERVAL,
-    MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig, ToolsDirConfig,
+    ConfirmConfig, ConfirmMode, DEFAULT_EXPORT_MAX_COUNT, DEFAULT_EXPORT_MAX_MB,
+    DEFAULT_EXPORT_TTL, DEFAULT_MAX_RESULT_CHARS, DEFAULT_POLL_INTERVAL, ExportsConfig,
+    GovernanceConfig, MAX_POLL_INTERVAL, MIN_MAX_RESULT_CHARS, MIN_POLL_INTERVAL, ServerConfig,
+    ToolsDirConfig,
 };
 pub use table::{Key, SETTINGS, Settings};
 pub use values::{EnvValue, ListSetting};
