@@ -409,7 +409,7 @@ async fn governance_lists_apply_to_custom_tools_by_name_and_toolset() {
         &[("NETSUITE_MCP_TOOLSETS", "suiteql")],
     )
     .await;
-    assert_eq!(off.tool_names().await, ["run_suiteql"]);
+    assert_eq!(off.tool_names().await, ["run_suiteql", "export_suiteql"]);
     let text = off.err("echo_get", json!({"text": "a"})).await;
     assert!(text.contains("custom"), "{text}");
     off.close().await;

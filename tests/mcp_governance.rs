@@ -10,8 +10,9 @@ use serde_json::json;
 
 use mcp_support::spawn;
 
-const READ_TOOLS: [&str; 9] = [
+const READ_TOOLS: [&str; 10] = [
     "run_suiteql",
+    "export_suiteql",
     "get_record",
     "list_records",
     "list_record_types",
@@ -52,6 +53,7 @@ async fn defaults_list_reads_and_writes_but_not_delete_or_restlets() {
         names,
         [
             "run_suiteql",
+            "export_suiteql",
             "get_record",
             "list_records",
             "create_record",
@@ -268,7 +270,7 @@ async fn tools_list_prints_the_effective_catalog() {
     .await;
     let tools: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 14);
     assert!(!names.contains(&"run_suiteql") && names.contains(&"delete_record"));
     let restlet = tools.iter().find(|t| t["name"] == "call_restlet").unwrap();
     assert_eq!(restlet["toolset"], "restlets");

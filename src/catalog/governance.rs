@@ -234,6 +234,7 @@ mod tests {
             v,
             [
                 "run_suiteql",
+                "export_suiteql",
                 "get_record",
                 "list_records",
                 "create_record",
@@ -260,6 +261,7 @@ mod tests {
             v,
             [
                 "run_suiteql",
+                "export_suiteql",
                 "get_record",
                 "list_records",
                 "list_record_types",

@@ -52,7 +52,9 @@ commonest cause of INVALID_PARAMETER errors.
 (or the limit argument), never LIMIT; strings in single quotes; booleans are 'T'/'F'; transactions are in the \
 `transaction` table (type 'CustInvc', 'SalesOrd', 'VendBill', ...) with lines in `transactionline`. Values come back \
 as strings. When the user names a saved search or dataset, or asks for a report their team already keeps in one, \
-run_saved_search and run_dataset give the numbers they know (list_saved_searches and list_datasets find them).
+run_saved_search and run_dataset give the numbers they know (list_saved_searches and list_datasets find them). \
+The resource netsuite://guides/suiteql has the SuiteQL rules with examples that run. For a whole result as a file \
+(more rows than a reply can hold), export_suiteql writes CSV or JSON Lines and links to it.
 3. To read one record completely (with sublists), use get_record; to list ids with a simple filter, list_records.
 4. Paging: run_suiteql, list_records and the saved-search and dataset tools return at most `limit` rows from `offset`. When has_more is true, call again \
 with offset = next_offset. Results are also cut to a size budget: then truncated is true and next_offset tells where \
