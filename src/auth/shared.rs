@@ -74,9 +74,16 @@ fn unix_ms(t: SystemTime) -> u64 {
 }
 
 impl SharedTokens {
-    /// Tokens in `slot`, sealed with a key derived from `state_key` (the same on every instance).
-    pub fn new(slot: Arc<dyn TokenSlot>, state_key: &SecretString) -> Result<Self, String> {
-        let sealer = Sealer::new(state_key, SEAL_CONTEXT).map_err(|e| e.to_string())?;
+    /// Tokens in `slot`, sealed with a key derived from `state_key` (the same on every instance) and bound to
+    /// `identity` (the integration the slot is for), so a sealed token copied into another identity's slot does
+    /// not open there.
+    pub fn new(
+        slot: Arc<dyn TokenSlot>,
+        state_key: &SecretString,
+        identity: &str,
+    ) -> Result<Self, String> {
+        let sealer = Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             slot,
             sealer: Arc::new(sealer),
@@ -122,8 +129,16 @@ impl SharedTokens {
         Ok(sealed)
     }
 
-    pub(super) async fn try_lock(&self) -> Result<Option<String>, String> {
-        self.slot.try_lock(MINT_LOCK_TTL).await
+    /// The mint lock, if this instance got it.
+    pub(super) async fn try_lock(&self) -> Result<Option<MintGuard>, String> {
+        Ok(self
+            .slot
+            .try_lock(MINT_LOCK_TTL)
+            .await?
+            .map(|owner| MintGuard {
+                tokens: self.clone(),
+                owner: Some(owner),
+            }))
     }
 
     pub(super) async fn unlock(&self, owner: String) {
@@ -137,5 +152,120 @@ impl SharedTokens {
         if let Err(e) = self.slot.remove_if(stored).await {
             tracing::warn!("could not drop the refused token from the shared cache: {e}");
         }
+    }
+}
+
+/// The mint lock while this instance holds it: released by [`MintGuard::release`], or, when the holder is dropped
+/// first (a cancelled call, an HTTP deadline), by a task spawned on drop, so the other instances do not wait out
+/// [`MINT_LOCK_TTL`].
+pub(super) struct MintGuard {
+    tokens: SharedTokens,
+    owner: Option<String>,
+}
+
+impl MintGuard {
+    pub(super) async fn release(mut self) {
+        if let Some(owner) = self.owner.take() {
+            self.tokens.unlock(owner).await;
+        }
+    }
+}
+
+impl Drop for MintGuard {
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let tokens = self.tokens.clone();
+            runtime.spawn(async move { tokens.unlock(owner).await });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A slot in memory that records lock and unlock calls.
+    #[derive(Default)]
+    struct MemorySlot {
+        value: Mutex<Option<String>>,
+        lock: Mutex<Option<String>>,
+    }
+
+    impl TokenSlot for MemorySlot {
+        fn get(&self) -> StoreFuture<'_, Option<String>> {
+            let v = self.value.lock().unwrap().clone();
+            Box::pin(async move { Ok(v) })
+        }
+        fn put(&self, value: String, _ttl: Duration) -> StoreFuture<'_, ()> {
+            *self.value.lock().unwrap() = Some(value);
+            Box::pin(async { Ok(()) })
+        }
+        fn try_lock(&self, _ttl: Duration) -> StoreFuture<'_, Option<String>> {
+            let mut lock = self.lock.lock().unwrap();
+            let got = lock.is_none().then(|| "owner-1".to_owned());
+            if got.is_some() {
+                *lock = got.clone();
+            }
+            Box::pin(async move { Ok(got) })
+        }
+        fn unlock(&self, owner: String) -> StoreFuture<'_, ()> {
+            let mut lock = self.lock.lock().unwrap();
+            if lock.as_deref() == Some(owner.as_str()) {
+                *lock = None;
+            }
+            Box::pin(async { Ok(()) })
+        }
+        fn remove_if(&self, _value: String) -> StoreFuture<'_, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn key() -> SecretString {
+        SecretString::from("0123456789abcdefghijklmnopqrstuvwxyz".to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_mint_lock_dropped_by_a_cancelled_call_is_released_for_the_others() {
+        let slot = Arc::new(MemorySlot::default());
+        let tokens = SharedTokens::new(slot.clone(), &key(), "account-a").unwrap();
+        let held = tokens.try_lock().await.unwrap().expect("the lock is free");
+        assert!(
+            tokens.try_lock().await.unwrap().is_none(),
+            "the lock is held"
+        );
+        drop(held); // what happens to the holder's future when its call is cancelled
+        tokio::task::yield_now().await;
+        let again = tokens.try_lock().await.unwrap();
+        assert!(
+            again.is_some(),
+            "the dropped holder's lock was not released"
+        );
+        again.unwrap().release().await;
+        assert!(slot.lock.lock().unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_sealed_for_one_identity_does_not_open_in_anothers_slot() {
+        let slot_a = Arc::new(MemorySlot::default());
+        let a = SharedTokens::new(slot_a.clone(), &key(), "account-a").unwrap();
+        let sealed = a
+            .store(
+                &SecretString::from("tok".to_owned()),
+                Duration::from_secs(60),
+                Duration::from_secs(3600),
+            )
+            .await
+            .unwrap();
+        assert!(a.load().await.unwrap().is_some());
+        let slot_b = Arc::new(MemorySlot::default());
+        *slot_b.value.lock().unwrap() = Some(sealed);
+        let b = SharedTokens::new(slot_b, &key(), "account-b").unwrap();
+        assert!(
+            b.load().await.is_err(),
+            "a copied token opened for another identity"
+        );
     }
 }

@@ -291,14 +291,14 @@ impl TokenManager {
             if let Some(token) = self.load_shared(shared).await? {
                 return Ok(token);
             }
-            if let Some(owner) = shared.try_lock().await.map_err(AuthError::Shared)? {
+            if let Some(lock) = shared.try_lock().await.map_err(AuthError::Shared)? {
                 // Someone may have stored a token between our read and the lock.
                 let result = match self.load_shared(shared).await {
                     Ok(Some(token)) => Ok(token),
                     Ok(None) => self.fetch_and_store(shared).await,
                     Err(e) => Err(e),
                 };
-                shared.unlock(owner).await;
+                lock.release().await;
                 return result;
             }
             if started.elapsed() > super::shared::MINT_WAIT {

@@ -66,7 +66,13 @@ fn cell_text(value: &Value) -> String {
 }
 
 fn write_record<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
-    for (i, field) in fields.enumerate() {
+    let fields: Vec<&str> = fields.collect();
+    // A record of one empty field would be a blank line, which many readers skip: quote it.
+    if let [""] = fields.as_slice() {
+        out.push_str("\"\"\r\n");
+        return;
+    }
+    for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -97,6 +103,12 @@ pub fn to_jsonl(columns: &[String], rows: &[Vec<Value>]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_single_empty_field_is_quoted_so_its_row_is_not_a_blank_line() {
+        let csv = to_csv(&["memo".to_owned()], &[vec![Value::Null], vec![json!("x")]]);
+        assert_eq!(csv, "memo\r\n\"\"\r\nx\r\n");
+    }
 
     #[test]
     fn csv_quotes_only_what_rfc_4180_requires_and_ends_lines_with_crlf() {

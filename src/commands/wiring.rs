@@ -55,9 +55,11 @@ pub fn netsuite_client_shared(
                 audience: config.endpoints.token_url(),
                 scopes: m2m.scopes,
             };
+            // Everything that makes NetSuite issue a different token: the account (in the URL), the integration,
+            // the certificate (and so the entity and role it maps to) and the scopes.
             let identity = format!(
-                "{}\n{}\n{}",
-                params.audience, params.client_id, params.certificate_id
+                "{}\n{}\n{}\n{:?}",
+                params.audience, params.client_id, params.certificate_id, params.scopes
             );
             let mut tokens = TokenManager::new(http.clone(), m2m.key, params);
             if let Some(scale) = scale {

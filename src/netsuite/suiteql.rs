@@ -93,6 +93,8 @@ where
 /// Turns NetSuite row objects into the union of their keys (first-seen order) and arrays of values.
 pub fn shape_rows(items: Vec<Value>) -> (Vec<String>, Vec<Vec<Value>>) {
     let mut columns: Vec<String> = Vec::new();
+    // Exports shape up to 100 000 rows: membership by hash, order by the Vec.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut objects: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
     for item in items {
         let mut obj = match strip_links(item) {
@@ -105,7 +107,8 @@ pub fn shape_rows(items: Vec<Value>) -> (Vec<String>, Vec<Vec<Value>>) {
         };
         obj.remove("links");
         for key in obj.keys() {
-            if !columns.iter().any(|c| c == key) {
+            if !seen.contains(key) {
+                seen.insert(key.clone());
                 columns.push(key.clone());
             }
         }

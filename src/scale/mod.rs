@@ -213,12 +213,11 @@ impl ScaleOut {
     /// The shared token cache of the integration `identity` names, sealed with the state key.
     pub fn tokens(&self, identity: &str) -> Result<crate::auth::SharedTokens, ScaleError> {
         let slot = tokens::RedisTokenSlot::new(self.redis.clone(), identity);
-        crate::auth::SharedTokens::new(std::sync::Arc::new(slot), &self.state_key).map_err(
-            |reason| ScaleError::Config {
+        crate::auth::SharedTokens::new(std::sync::Arc::new(slot), &self.state_key, identity)
+            .map_err(|reason| ScaleError::Config {
                 setting: Key::StateKey.env(),
                 reason,
-            },
-        )
+            })
     }
 
     /// Tools-change fan-out for this instance.
