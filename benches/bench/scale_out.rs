@@ -159,6 +159,10 @@ impl Bench {
             .collect();
         let wall = started.elapsed();
         self.local.handle.set_latency(Duration::ZERO);
+        // The benchmarks share one sandbox: give the next one the default account limit back.
+        self.local
+            .handle
+            .set_concurrency_limit(netsuite_sandbox::DEFAULT_CONCURRENCY_LIMIT);
         self.local.handle.faults().clear();
         let counters = self.local.handle.counters();
         for s in servers {
