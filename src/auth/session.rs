@@ -21,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::endpoint::{ClientAuth, Grant, TokenGrant, request_token};
 use super::lock;
+use super::shared_login::{SharedLogin, WhenEmpty};
 use super::store::{StoredLogin, TokenStore};
 use super::token::{AuthError, REFRESH_BUFFER};
 
@@ -55,6 +56,8 @@ pub struct LoginSession {
     params: SessionParams,
     store: Arc<dyn TokenStore>,
     memory: Mutex<Memory>,
+    /// The copy every instance shares (scale-out), when configured: read under its lock before each use.
+    shared: Option<SharedLogin>,
 }
 
 impl std::fmt::Debug for LoginSession {
@@ -73,7 +76,16 @@ impl LoginSession {
             params,
             store,
             memory: Mutex::new(Memory::default()),
+            shared: None,
         }
+    }
+
+    /// Shares the tokens with the other instances serving the account through `shared`: each refresh happens
+    /// under its lock, after reading the newest tokens from it, and the rotated ones are written back before
+    /// the lock is released.
+    pub fn with_shared(mut self, shared: SharedLogin) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// The token endpoint.
@@ -102,6 +114,14 @@ impl LoginSession {
                     .await
                     .map_err(AuthError::Store)?,
             ),
+            None => None,
+        };
+        let _shared_lock = match &self.shared {
+            Some(shared) => {
+                let guard = shared.lock(LOCK_WAIT).await?;
+                self.pull(shared).await?;
+                Some(guard)
+            }
             None => None,
         };
         let login = self.current()?;
@@ -174,7 +194,14 @@ impl LoginSession {
             access_expires_at: Some(now.saturating_add(grant.lifetime.as_secs())),
             ..login
         };
-        if let Err(e) = self.store.save(&self.params.profile, &updated) {
+        let saved = match self.store.save(&self.params.profile, &updated) {
+            Err(e) => Err(e.to_string()),
+            Ok(()) => match &self.shared {
+                Some(shared) => shared.save(&updated).await.map_err(|e| e.to_string()),
+                None => Ok(()),
+            },
+        };
+        if let Err(e) = saved {
             if rotated {
                 self.memory().unsaved = Some(updated);
             }
@@ -187,6 +214,40 @@ impl LoginSession {
             refresh_token: None,
             ..grant
         })
+    }
+
+    /// Brings the local store up to the shared copy (held under its lock): a rotation this instance could not
+    /// share yet goes out first; else the shared tokens come in (another instance may have rotated them). An
+    /// empty slot is seeded from the local store, or means the sign-in has ended.
+    async fn pull(&self, shared: &SharedLogin) -> Result<(), AuthError> {
+        let unsaved = self.memory().unsaved.clone();
+        if let Some(login) = unsaved {
+            return shared.save(&login).await.map_err(|e| {
+                AuthError::Store(format!(
+                    "the rotated sign-in still cannot be shared: {e}; it is kept in memory and shared first \
+                     on the next call"
+                ))
+            });
+        }
+        match (shared.load().await?, shared.when_empty) {
+            (Some(login), _) => {
+                let local = self.store.load(&self.params.profile).ok().flatten();
+                if local.as_ref().is_none_or(|l| !same_tokens(l, &login)) {
+                    self.store
+                        .save(&self.params.profile, &login)
+                        .map_err(|e| AuthError::Store(e.to_string()))?;
+                }
+                Ok(())
+            }
+            (None, WhenEmpty::SeedFromLocal) => {
+                let local = self.current()?;
+                shared.save(&local).await
+            }
+            (None, WhenEmpty::Ended) => Err(AuthError::NotSignedIn {
+                profile: self.params.profile.clone(),
+                location: self.store.location(&self.params.profile),
+            }),
+        }
     }
 
     /// The login to use: one not saved yet (saved now), else the stored one.
@@ -226,6 +287,13 @@ impl LoginSession {
             client: short_id(&p.client.client_id),
         })
     }
+}
+
+/// Whether two logins hold the same tokens.
+fn same_tokens(a: &StoredLogin, b: &StoredLogin) -> bool {
+    a.refresh_token.expose_secret() == b.refresh_token.expose_secret()
+        && a.access_token.as_ref().map(|t| t.expose_secret())
+            == b.access_token.as_ref().map(|t| t.expose_secret())
 }
 
 /// A client ID shortened for messages (they are 64 hex characters; the start tells them apart).

@@ -130,22 +130,8 @@ impl SharedTokens {
     }
 
     /// The mint lock, if this instance got it.
-    pub(super) async fn try_lock(&self) -> Result<Option<MintGuard>, String> {
-        Ok(self
-            .slot
-            .try_lock(MINT_LOCK_TTL)
-            .await?
-            .map(|owner| MintGuard {
-                tokens: self.clone(),
-                owner: Some(owner),
-            }))
-    }
-
-    pub(super) async fn unlock(&self, owner: String) {
-        if let Err(e) = self.slot.unlock(owner).await {
-            // The lock expires by itself; the others wait at most its TTL.
-            tracing::warn!("could not release the shared token lock: {e}");
-        }
+    pub(super) async fn try_lock(&self) -> Result<Option<SlotGuard>, String> {
+        SlotGuard::try_take(&self.slot, MINT_LOCK_TTL).await
     }
 
     pub(super) async fn remove(&self, stored: String) {
@@ -155,29 +141,47 @@ impl SharedTokens {
     }
 }
 
-/// The mint lock while this instance holds it: released by [`MintGuard::release`], or, when the holder is dropped
+/// A slot's lock while this instance holds it: released by [`SlotGuard::release`], or, when the holder is dropped
 /// first (a cancelled call, an HTTP deadline), by a task spawned on drop, so the other instances do not wait out
-/// [`MINT_LOCK_TTL`].
-pub(super) struct MintGuard {
-    tokens: SharedTokens,
+/// the lock's TTL.
+pub(super) struct SlotGuard {
+    slot: Arc<dyn TokenSlot>,
     owner: Option<String>,
 }
 
-impl MintGuard {
+impl SlotGuard {
+    /// The lock of `slot` for `ttl`, if it is free.
+    pub(super) async fn try_take(
+        slot: &Arc<dyn TokenSlot>,
+        ttl: Duration,
+    ) -> Result<Option<SlotGuard>, String> {
+        Ok(slot.try_lock(ttl).await?.map(|owner| SlotGuard {
+            slot: Arc::clone(slot),
+            owner: Some(owner),
+        }))
+    }
+
     pub(super) async fn release(mut self) {
         if let Some(owner) = self.owner.take() {
-            self.tokens.unlock(owner).await;
+            unlock(&self.slot, owner).await;
         }
     }
 }
 
-impl Drop for MintGuard {
+async fn unlock(slot: &Arc<dyn TokenSlot>, owner: String) {
+    if let Err(e) = slot.unlock(owner).await {
+        // The lock expires by itself; the others wait at most its TTL.
+        tracing::warn!("could not release a shared lock: {e}");
+    }
+}
+
+impl Drop for SlotGuard {
     fn drop(&mut self) {
         if let Some(owner) = self.owner.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            let tokens = self.tokens.clone();
-            runtime.spawn(async move { tokens.unlock(owner).await });
+            let slot = Arc::clone(&self.slot);
+            runtime.spawn(async move { unlock(&slot, owner).await });
         }
     }
 }

@@ -162,7 +162,7 @@ enum Source {
         params: AssertionParams,
     },
     /// A signed-in person: the stored refresh token buys each token, rotating where NetSuite rotates it.
-    Login(LoginSession),
+    Login(Box<LoginSession>),
 }
 
 struct Inner {
@@ -199,7 +199,7 @@ impl TokenManager {
 
     /// A signed-in person's tokens, kept in `session`'s store.
     pub fn for_login(http: reqwest::Client, session: LoginSession) -> Self {
-        Self::with_source(http, Source::Login(session))
+        Self::with_source(http, Source::Login(Box::new(session)))
     }
 
     fn with_source(http: reqwest::Client, source: Source) -> Self {

@@ -77,10 +77,21 @@ pub fn netsuite_client_shared(
                 profile: login.store.profile.clone(),
                 lock_dir: Some(token_dir(&login.store)?),
             };
-            RequestAuth::Bearer(TokenManager::for_login(
-                http.clone(),
-                LoginSession::new(params, store),
-            ))
+            // The same person's tokens on every instance (same integration and profile) are one chain at
+            // NetSuite: with scale-out they are refreshed under one shared lock.
+            let identity = format!(
+                "{}\n{}\n{}",
+                params.token_url, params.client.client_id, params.profile
+            );
+            let mut session = LoginSession::new(params, store);
+            if let Some(scale) = scale {
+                session = session.with_shared(
+                    scale
+                        .login(&identity, crate::auth::WhenEmpty::SeedFromLocal)
+                        .map_err(scale_config_error)?,
+                );
+            }
+            RequestAuth::Bearer(TokenManager::for_login(http.clone(), session))
         }
         NetSuiteAuth::Delegated => RequestAuth::Unauthenticated,
     };
@@ -293,9 +304,10 @@ fn oauth_parts(
         ClientOptions::default(),
         scale,
     )?;
-    let state_dir = match &config.state {
-        None => None,
-        Some(state) => Some(match &state.dir {
+    // With scale-out the state lives in Redis: no directory is needed.
+    let state_dir = match (&config.state, scale) {
+        (None, _) | (_, Some(_)) => None,
+        (Some(state), None) => Some(match &state.dir {
             Some(dir) => dir.clone(),
             None => crate::install::paths::Env::from_process()
                 .state_dir()
@@ -305,11 +317,12 @@ fn oauth_parts(
                 })?,
         }),
     };
-    let server = AuthorizationServer::new(config, base.clone(), state_dir).map_err(|reason| {
-        CommandError::Config(ConfigError::Invalid {
-            setting: Key::StateKey.env(),
-            reason,
-        })
-    })?;
+    let server =
+        AuthorizationServer::new(config, base.clone(), state_dir, scale).map_err(|reason| {
+            CommandError::Config(ConfigError::Invalid {
+                setting: Key::StateKey.env(),
+                reason,
+            })
+        })?;
     Ok((base, server.delegated()))
 }

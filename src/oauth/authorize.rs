@@ -11,7 +11,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use super::state::{CODE_TTL, Code, Grant, PENDING_TTL, Pending, Scopes};
+use super::state::{CODE_TTL, Code, PENDING_TTL, Pending, Scopes};
+use super::store::NewGrant;
 use super::{AuthorizationServer, NETSUITE_CALLBACK_PATH};
 use crate::auth::code_grant::exchange_code;
 use crate::auth::pkce::{AuthorizeRequest, Pkce, random_token};
@@ -19,6 +20,15 @@ use crate::auth::session::unix_now;
 use crate::auth::store::StoredLogin;
 
 /// An error page for requests that cannot be sent back to a client (unknown client or redirect URI).
+/// The state store cannot be reached: a page saying to try again (nothing was kept).
+pub(super) fn unreachable_page(e: &super::store::Unavailable) -> Response {
+    tracing::warn!(error = %e, "the OAuth state is unreachable");
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The sign-in service cannot reach its state store right now. Try again in a moment from your MCP client.",
+    )
+}
+
 pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     let escaped = message
         .replace('&', "&amp;")
@@ -100,8 +110,9 @@ pub(super) async fn authorize(
         return error_page(StatusCode::BAD_REQUEST, "The request names no client_id.");
     };
     let client = match server.client(client_id).await {
-        Ok(c) => c,
-        Err(why) => {
+        Err(e) => return unreachable_page(&e),
+        Ok(Ok(c)) => c,
+        Ok(Err(why)) => {
             tracing::info!(client_id, reason = %why, "refused an authorization request");
             return error_page(StatusCode::BAD_REQUEST, &format!("Sign-in refused: {why}."));
         }
@@ -187,8 +198,10 @@ pub(super) async fn authorize(
         consented: false,
         expires: Instant::now() + PENDING_TTL,
     };
-    if let Err(e) = server.state.add_pending(netsuite_state, pending) {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE, &e);
+    match server.state.add_pending(netsuite_state, pending).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &e),
+        Err(e) => return unreachable_page(&e),
     }
     page
 }
@@ -203,7 +216,14 @@ pub(super) async fn netsuite_callback(
         Err(e) => return error_page(StatusCode::BAD_REQUEST, e),
     };
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let Some(pending) = get("state").and_then(|s| server.state.take_pending(s)) else {
+    let taken = match get("state") {
+        Some(state) => match server.state.take_pending(state).await {
+            Ok(taken) => taken,
+            Err(e) => return unreachable_page(&e),
+        },
+        None => None,
+    };
+    let Some(pending) = taken else {
         return error_page(
             StatusCode::BAD_REQUEST,
             "This sign-in is unknown or has expired (sign-ins last 10 minutes). Start again from your MCP client.",
@@ -276,7 +296,7 @@ pub(super) async fn netsuite_callback(
         role.as_deref().unwrap_or("?")
     );
     let now = unix_now();
-    let person = server.person(StoredLogin {
+    let login = StoredLogin {
         account_id: netsuite.account.realm().to_owned(),
         client_id: netsuite.client.client_id.clone(),
         refresh_token,
@@ -286,7 +306,7 @@ pub(super) async fn netsuite_callback(
         role,
         company: get("company").map(str::to_owned),
         signed_in_at: now,
-    });
+    };
     let Ok(code) = random_token(32) else {
         return error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -294,24 +314,30 @@ pub(super) async fn netsuite_callback(
         );
     };
     tracing::info!(subject = %subject, client_id = %pending.client_id, "signed a person in");
-    server.state.add_grant_with_code(
-        Grant {
-            client_id: pending.client_id.clone(),
-            subject,
-            ..person
-        },
-        &code,
-        Code {
-            client_id: pending.client_id.clone(),
-            redirect_uri: pending.redirect_uri.clone(),
-            challenge: pending.challenge,
-            scopes: pending.scopes,
-            grant: 0,
-            expires: Instant::now() + CODE_TTL,
-            used: false,
-        },
-    );
-    server.persist();
+    let added = server
+        .state
+        .add_grant_with_code(
+            NewGrant {
+                client_id: pending.client_id.clone(),
+                subject,
+                login,
+            },
+            &code,
+            Code {
+                client_id: pending.client_id.clone(),
+                redirect_uri: pending.redirect_uri.clone(),
+                challenge: pending.challenge,
+                scopes: pending.scopes,
+                grant: 0,
+                expires: Instant::now() + CODE_TTL,
+                used: false,
+            },
+        )
+        .await;
+    if let Err(e) = added {
+        return unreachable_page(&e);
+    }
+    server.persist().await;
     back_to_client(
         &server,
         &pending.redirect_uri,

@@ -98,7 +98,11 @@ pub(super) async fn decide(
         );
     };
     let allow = decision == "allow";
-    match server.state.decide(request, allow) {
+    let decided = match server.state.decide(request, allow).await {
+        Ok(decided) => decided,
+        Err(e) => return super::authorize::unreachable_page(&e),
+    };
+    match decided {
         None => error_page(
             StatusCode::BAD_REQUEST,
             "This sign-in is unknown or has expired (sign-ins last 10 minutes). Start again from your MCP client.",

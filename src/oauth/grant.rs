@@ -1,13 +1,22 @@
-//! A person's NetSuite tokens inside a grant of the authorization server.
+//! A person's NetSuite tokens inside a grant of the authorization server, and the NetSuite session built on
+//! them ([`People`]).
 
 use std::sync::{Arc, Mutex};
 
 use crate::auth::store::{StoreError, StoredLogin, TokenStore};
+use crate::auth::{LoginSession, RequestAuth, SessionParams, SharedLogin, TokenManager, WhenEmpty};
+use crate::config::LoginSetup;
+use crate::netsuite::NetSuiteClient;
+use crate::scale::ScaleOut;
+use crate::scale::tokens::RedisTokenSlot;
+
+use super::state::Grant;
 
 /// A person's NetSuite tokens, kept for their session (as its [`TokenStore`]): a rotation is saved here and
 /// reported through the hook, so the server can seal the new refresh token to disk before it is used.
 pub struct GrantLogin {
-    login: Mutex<StoredLogin>,
+    /// Empty only for a grant whose tokens live in Redis and have not been read yet.
+    login: Mutex<Option<StoredLogin>>,
     on_change: Mutex<Option<ChangeHook>>,
 }
 
@@ -20,6 +29,10 @@ pub const GRANT_PROFILE: &str = "grant";
 impl GrantLogin {
     /// Holds `login`.
     pub fn new(login: StoredLogin) -> Arc<Self> {
+        Self::holding(Some(login))
+    }
+
+    fn holding(login: Option<StoredLogin>) -> Arc<Self> {
         Arc::new(GrantLogin {
             login: Mutex::new(login),
             on_change: Mutex::new(None),
@@ -32,18 +45,18 @@ impl GrantLogin {
     }
 
     /// The current tokens.
-    pub fn current(&self) -> StoredLogin {
+    pub fn current(&self) -> Option<StoredLogin> {
         self.login.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
 impl TokenStore for GrantLogin {
     fn load(&self, _profile: &str) -> Result<Option<StoredLogin>, StoreError> {
-        Ok(Some(self.current()))
+        Ok(self.current())
     }
 
     fn save(&self, _profile: &str, login: &StoredLogin) -> Result<(), StoreError> {
-        *self.login.lock().unwrap_or_else(|p| p.into_inner()) = login.clone();
+        *self.login.lock().unwrap_or_else(|p| p.into_inner()) = Some(login.clone());
         let hook = self
             .on_change
             .lock()
@@ -65,4 +78,79 @@ impl TokenStore for GrantLogin {
     fn location(&self, _profile: &str) -> String {
         "the authorization server's state".to_owned()
     }
+}
+
+/// Builds people's NetSuite sessions: same account, HTTP client and concurrency limit as the base client, each
+/// acting with its own tokens.
+pub struct People {
+    pub(super) netsuite: LoginSetup,
+    pub(super) base: NetSuiteClient,
+    /// With scale-out, grants' tokens live in Redis (one copy, refreshed under one lock by any instance).
+    pub(super) scale: Option<ScaleOut>,
+}
+
+impl People {
+    /// A grant acting with `login` (kept in this process).
+    pub fn local(&self, client_id: String, subject: String, login: StoredLogin) -> Grant {
+        self.grant(client_id, subject, GrantLogin::new(login), None)
+    }
+
+    /// A grant whose tokens live in Redis under grant `id` (read before first use).
+    pub fn shared(&self, id: u64, client_id: String, subject: String) -> Result<Grant, String> {
+        let Some(scale) = &self.scale else {
+            return Err("grants in Redis need NETSUITE_MCP_REDIS_URL".into());
+        };
+        let slot = RedisTokenSlot::at(scale.redis().clone(), &grant_login_key(id));
+        let shared = SharedLogin::new(
+            Arc::new(slot),
+            scale.state_key(),
+            &grant_identity(id),
+            WhenEmpty::Ended,
+        )?;
+        Ok(self.grant(client_id, subject, GrantLogin::holding(None), Some(shared)))
+    }
+
+    fn grant(
+        &self,
+        client_id: String,
+        subject: String,
+        login: Arc<GrantLogin>,
+        shared: Option<SharedLogin>,
+    ) -> Grant {
+        let mut session = LoginSession::new(
+            SessionParams {
+                token_url: self.netsuite.endpoints.token_url(),
+                client: self.netsuite.client.clone(),
+                account_id: self.netsuite.account.realm().to_owned(),
+                profile: GRANT_PROFILE.to_owned(),
+                lock_dir: None,
+            },
+            login.clone(),
+        );
+        if let Some(shared) = shared {
+            session = session.with_shared(shared);
+        }
+        let netsuite = self
+            .base
+            .acting_as(RequestAuth::Bearer(TokenManager::for_login(
+                self.base.http().clone(),
+                session,
+            )));
+        Grant {
+            client_id,
+            subject,
+            netsuite,
+            login,
+        }
+    }
+}
+
+/// Where grant `id`'s NetSuite tokens live in Redis (under the prefix).
+pub fn grant_login_key(id: u64) -> String {
+    format!("oauth:grant:{id}:login")
+}
+
+/// What grant `id`'s sealed tokens are bound to.
+pub fn grant_identity(id: u64) -> String {
+    format!("oauth grant {id}")
 }

@@ -134,21 +134,34 @@ pub(super) async fn register(
             json!({"error": "server_error"}),
         );
     };
-    let registered = server.state.register(
-        client_id.clone(),
-        Client {
-            redirect_uris: reg.redirect_uris.clone(),
-            name: name.clone(),
-            created: crate::auth::session::unix_now(),
-        },
-    );
+    let registered = match server
+        .state
+        .register(
+            client_id.clone(),
+            Client {
+                redirect_uris: reg.redirect_uris.clone(),
+                name: name.clone(),
+                created: crate::auth::session::unix_now(),
+            },
+        )
+        .await
+    {
+        Ok(registered) => registered,
+        Err(e) => {
+            tracing::warn!(error = %e, "the OAuth state is unreachable");
+            return no_store_json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "temporarily_unavailable", "error_description": "the registration cannot be stored right now; try again shortly"}),
+            );
+        }
+    };
     if !registered {
         return no_store_json(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": "temporarily_unavailable", "error_description": "too many clients are registered"}),
         );
     }
-    server.persist();
+    server.persist().await;
     tracing::info!(client_id = %client_id, name = ?name, "registered an OAuth client");
     let issued_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)

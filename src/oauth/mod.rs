@@ -16,25 +16,29 @@ mod grant;
 pub mod jwt;
 mod metadata;
 mod persist;
+mod redis_entries;
+mod redis_scripts;
+mod redis_store;
 mod scopes;
 mod state;
+mod store;
 mod token;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::auth::store::StoredLogin;
-use crate::auth::{LoginSession, RequestAuth, SessionParams, TokenManager};
 use crate::config::OAuthServerConfig;
 use crate::netsuite::NetSuiteClient;
+use crate::scale::ScaleOut;
 use crate::server::Principal;
 use crate::transport::http::{AuthFuture, Delegated, McpAuthenticator, TokenRefusal};
 
 pub use persist::STATE_FILE;
 pub use state::{SCOPE_READ, SCOPE_WRITE};
+use store::{OAuthStore, Unavailable};
 
 /// RFC 9728 metadata of the protected resource, both well-known forms.
 pub const RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -51,149 +55,110 @@ pub const REVOKE_PATH: &str = "/revoke";
 /// Where NetSuite sends the person back: register `<public url>/oauth/netsuite/callback` on the integration.
 pub const NETSUITE_CALLBACK_PATH: &str = "/oauth/netsuite/callback";
 
-/// The authorization server: its configuration, its state (sealed to disk when a state key is set), and the
-/// NetSuite client people's sessions derive from (same account, HTTP client and concurrency limit).
+/// The authorization server: its configuration, its state (in this process — sealed to disk when a state key is
+/// set — or in Redis shared by every instance), and the NetSuite client people's sessions derive from (same
+/// account, HTTP client and concurrency limit).
 pub struct AuthorizationServer {
     config: OAuthServerConfig,
-    state: state::State,
+    state: Box<dyn OAuthStore>,
     base: NetSuiteClient,
-    vault: Option<persist::Vault>,
     documents: cimd::ClientDocuments,
-    me: Weak<AuthorizationServer>,
 }
 
 impl AuthorizationServer {
     /// A server for `config`; `base` is the NetSuite client whose account and limit people share (its own
-    /// credentials are never used for them). With a state key, `state_dir` is where the sealed state lives; what
-    /// is there is loaded now (a file the key cannot open is an error: nothing is overwritten).
+    /// credentials are never used for them). With `scale`, the state lives in its Redis; else in memory, and with
+    /// a state key in a sealed file in `state_dir`, whose content is loaded now (a file the key cannot open is an
+    /// error: nothing is overwritten).
     pub fn new(
         config: OAuthServerConfig,
         base: NetSuiteClient,
         state_dir: Option<PathBuf>,
+        scale: Option<&ScaleOut>,
     ) -> Result<Arc<Self>, String> {
-        let vault = match (&config.state, state_dir) {
-            (Some(state), Some(dir)) => Some(persist::Vault::new(&dir, &state.key)?),
-            (Some(_), None) => return Err("no directory for the OAuth state".into()),
-            (None, _) => None,
+        let people = grant::People {
+            netsuite: config.netsuite.clone(),
+            base: base.clone(),
+            scale: scale.cloned(),
         };
-        let snapshot = match &vault {
-            Some(v) => v.load()?,
-            None => None,
+        let state: Box<dyn OAuthStore> = match scale {
+            Some(scale) => Box::new(redis_store::RedisStore::new(
+                scale.redis().clone(),
+                scale.state_key().clone(),
+                people,
+            )?),
+            None => {
+                let vault = match (&config.state, state_dir) {
+                    (Some(state), Some(dir)) => Some(persist::Vault::new(&dir, &state.key)?),
+                    (Some(_), None) => return Err("no directory for the OAuth state".into()),
+                    (None, _) => None,
+                };
+                Box::new(store::MemoryStore::new(people, vault)?)
+            }
         };
-        let documents = cimd::ClientDocuments::new(config.insecure_loopback);
-        let server = Arc::new_cyclic(|me| AuthorizationServer {
-            documents,
+        Ok(Arc::new(AuthorizationServer {
+            documents: cimd::ClientDocuments::new(config.insecure_loopback),
             config,
-            state: state::State::default(),
+            state,
             base,
-            vault,
-            me: me.clone(),
-        });
-        if let Some(snapshot) = snapshot {
-            let grants = snapshot.grants.len();
-            server.state.restore(snapshot, |saved| state::Grant {
-                client_id: saved.client_id.clone(),
-                subject: saved.subject.clone(),
-                ..server.person(saved.login.clone())
-            });
-            let path = server
-                .vault
-                .as_ref()
-                .map(|v| v.path().display().to_string());
-            tracing::info!(grants, path = ?path, "restored the OAuth state");
-        }
-        Ok(server)
+        }))
     }
 
-    /// The client `client_id` names: a registered one, or the one its metadata document describes.
-    async fn client(&self, client_id: &str) -> Result<state::Client, String> {
-        if let Some(client) = self.state.client(client_id) {
-            return Ok(client);
+    /// The client `client_id` names: a registered one, or the one its metadata document describes; the inner
+    /// error says why it is refused, the outer one that the state cannot be reached.
+    async fn client(&self, client_id: &str) -> Result<Result<state::Client, String>, Unavailable> {
+        if let Some(client) = self.state.client(client_id).await? {
+            return Ok(Ok(client));
         }
         if !cimd::is_document_id(client_id) {
-            return Err(
+            return Ok(Err(
                 "unknown client: the MCP client must register first (a registration is lost when the server \
                  restarts without NETSUITE_MCP_STATE_KEY; reconnect it)"
                     .into(),
-            );
+            ));
         }
-        self.documents
+        Ok(self
+            .documents
             .resolve(client_id, &self.config.redirect_origins)
-            .await
+            .await)
     }
 
-    /// A person's NetSuite session from their tokens: a grant without client and subject yet.
-    fn person(&self, login: StoredLogin) -> state::Grant {
-        let netsuite = &self.config.netsuite;
-        let login = state::GrantLogin::new(login);
-        let me = self.me.clone();
-        login.on_change(Arc::new(move || match me.upgrade() {
-            Some(server) => {
-                server.state.touch();
-                server.try_persist()
-            }
-            None => Ok(()),
-        }));
-        let session = LoginSession::new(
-            SessionParams {
-                token_url: netsuite.endpoints.token_url(),
-                client: netsuite.client.clone(),
-                account_id: netsuite.account.realm().to_owned(),
-                profile: state::GRANT_PROFILE.to_owned(),
-                lock_dir: None,
-            },
-            login.clone(),
-        );
-        let client = self
-            .base
-            .acting_as(RequestAuth::Bearer(TokenManager::for_login(
-                self.base.http().clone(),
-                session,
-            )));
-        state::Grant {
-            client_id: String::new(),
-            subject: String::new(),
-            netsuite: client,
-            login,
-        }
-    }
-
-    /// Seals the state to disk (when a state key is set). A failure is logged: the server keeps working, and
-    /// the next change tries again.
-    fn persist(&self) {
-        if let Err(e) = self.try_persist() {
+    /// After a change: seals the state to disk (memory store with a state key) and revokes at NetSuite the
+    /// sign-ins of grants that ended. Failures are logged: the server keeps working, and the next change tries
+    /// again.
+    async fn persist(&self) {
+        if let Err(e) = self.state.save() {
             tracing::error!(error = %e, "could not save the OAuth state; sign-ins may not survive a restart");
         }
-        self.revoke_ended();
+        self.revoke_ended().await;
     }
 
     /// Revokes at NetSuite the sign-ins of grants that ended, in the background (best effort: NetSuite would
     /// end them at their expiry anyway).
-    fn revoke_ended(&self) {
-        let ended = self.state.take_ended();
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
+    async fn revoke_ended(&self) {
+        let ended = match self.state.take_ended().await {
+            Ok(ended) => ended,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the ended sign-ins to revoke");
+                return;
+            }
         };
         for grant in ended {
             let http = self.base.http().clone();
             let netsuite = &self.config.netsuite;
             let (url, client) = (netsuite.endpoints.revoke_url(), netsuite.client.clone());
-            let refresh = grant.login.current().refresh_token;
-            runtime.spawn(async move {
-                match crate::auth::code_grant::revoke(&http, &url, &client, &refresh).await {
-                    Ok(()) => tracing::info!(subject = %grant.subject, "revoked an ended sign-in at NetSuite"),
-                    Err(e) => tracing::warn!(subject = %grant.subject, error = %e, "could not revoke an ended sign-in at NetSuite"),
+            tokio::spawn(async move {
+                match crate::auth::code_grant::revoke(&http, &url, &client, &grant.refresh_token)
+                    .await
+                {
+                    Ok(()) => {
+                        tracing::info!(subject = %grant.subject, "revoked an ended sign-in at NetSuite")
+                    }
+                    Err(e) => {
+                        tracing::warn!(subject = %grant.subject, error = %e, "could not revoke an ended sign-in at NetSuite")
+                    }
                 }
             });
-        }
-    }
-
-    /// Seals the state to disk, saying whether it worked (a rotated NetSuite refresh token must be on disk
-    /// before it is used).
-    fn try_persist(&self) -> Result<(), String> {
-        match &self.vault {
-            Some(vault) => vault.save_snapshot(self.state.changes(), || self.state.snapshot()),
-            None => Ok(()),
         }
     }
 
@@ -234,7 +199,13 @@ struct Authenticator(Arc<AuthorizationServer>);
 impl McpAuthenticator for Authenticator {
     fn authenticate<'a>(&'a self, token: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
-            let Some((id, grant, scopes)) = self.0.state.access(token) else {
+            let found = self
+                .0
+                .state
+                .access(token)
+                .await
+                .map_err(|Unavailable(why)| TokenRefusal::Unavailable(why))?;
+            let Some((id, grant, scopes)) = found else {
                 return Err(TokenRefusal::Invalid(
                     "unknown, expired or revoked access token".into(),
                 ));
@@ -247,8 +218,13 @@ impl McpAuthenticator for Authenticator {
                 end_session: Some(Arc::new({
                     let server = Arc::clone(&self.0);
                     move || {
-                        server.state.end_grant(id);
-                        server.persist();
+                        let server = Arc::clone(&server);
+                        tokio::spawn(async move {
+                            if let Err(e) = server.state.end_grant(id).await {
+                                tracing::warn!(error = %e, "could not end a sign-in NetSuite refused");
+                            }
+                            server.persist().await;
+                        });
                     }
                 })),
             })

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::SecretString;
 
-pub use super::grant::{GRANT_PROFILE, GrantLogin};
+pub use super::grant::GrantLogin;
 use super::persist::{SavedClient, SavedGrant, SavedRefresh, SavedToken, Snapshot};
 pub use super::scopes::{SCOPE_READ, SCOPE_WRITE, Scopes};
 use crate::auth::session::unix_now;
@@ -401,11 +401,13 @@ impl State {
             grants: m
                 .grants
                 .iter()
-                .map(|(id, g)| SavedGrant {
-                    id: *id,
-                    client_id: g.client_id.clone(),
-                    subject: g.subject.clone(),
-                    login: g.login.current(),
+                .filter_map(|(id, g)| {
+                    Some(SavedGrant {
+                        id: *id,
+                        client_id: g.client_id.clone(),
+                        subject: g.subject.clone(),
+                        login: g.login.current()?,
+                    })
                 })
                 .collect(),
             access: m

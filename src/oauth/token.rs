@@ -70,8 +70,10 @@ pub(super) async fn token(
             "client_id is required",
         );
     };
-    if let Err(why) = server.client(client_id).await {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &why);
+    match server.client(client_id).await {
+        Err(e) => return unavailable(&e),
+        Ok(Err(why)) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &why),
+        Ok(Ok(_)) => {}
     }
     if let Some(resource) = get("resource")
         && resource.trim_end_matches('/') != server.resource()
@@ -91,16 +93,22 @@ pub(super) async fn token(
                     "code and code_verifier are required",
                 );
             };
-            let entry = match server.state.take_code(code) {
+            let taken = match server.state.take_code(code).await {
+                Ok(taken) => taken,
+                Err(e) => return unavailable(&e),
+            };
+            let entry = match taken {
                 Ok(e) => e,
                 Err(why) => {
-                    server.persist();
+                    server.persist().await;
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
                 }
             };
             if !is_valid_verifier(verifier) {
-                server.state.end_grant(entry.grant);
-                server.persist();
+                if let Err(e) = server.state.end_grant(entry.grant).await {
+                    return unavailable(&e);
+                }
+                server.persist().await;
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_request",
@@ -110,8 +118,10 @@ pub(super) async fn token(
             let redirect_ok = get("redirect_uri").is_none_or(|r| r == entry.redirect_uri);
             if entry.client_id != client_id || !redirect_ok || s256(verifier) != entry.challenge {
                 // A code is good once: a wrong attempt ends it and its grant.
-                server.state.end_grant(entry.grant);
-                server.persist();
+                if let Err(e) = server.state.end_grant(entry.grant).await {
+                    return unavailable(&e);
+                }
+                server.persist().await;
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
@@ -133,7 +143,11 @@ pub(super) async fn token(
                 Ok(asked) => asked,
                 Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why),
             };
-            if let (Some(asked), Some(granted)) = (asked, server.state.refresh_scopes(refresh))
+            let granted = match server.state.refresh_scopes(refresh).await {
+                Ok(granted) => granted,
+                Err(e) => return unavailable(&e),
+            };
+            if let (Some(asked), Some(granted)) = (asked, granted)
                 && granted.narrow(asked).is_none()
             {
                 return oauth_error(
@@ -142,11 +156,15 @@ pub(super) async fn token(
                     "a refresh cannot widen the scope",
                 );
             }
-            let (grant, granted) = match server.state.spend_refresh(refresh, client_id) {
+            let spent = match server.state.spend_refresh(refresh, client_id).await {
+                Ok(spent) => spent,
+                Err(e) => return unavailable(&e),
+            };
+            let (grant, granted) = match spent {
                 Ok(g) => g,
                 Err(why) => {
                     // A reused refresh token ends its grant: keep that on disk too.
-                    server.persist();
+                    server.persist().await;
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why);
                 }
             };
@@ -178,17 +196,22 @@ pub(super) async fn token(
         );
     };
     let ttl = server.config.access_ttl;
-    if !server
+    let issued = match server
         .state
         .issue(grant, client_id, scopes, &access, &refresh, ttl)
+        .await
     {
+        Ok(issued) => issued,
+        Err(e) => return unavailable(&e),
+    };
+    if !issued {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "the sign-in has ended; sign in again",
         );
     }
-    server.persist();
+    server.persist().await;
     no_store_json(
         StatusCode::OK,
         json!({
@@ -217,12 +240,28 @@ pub(super) async fn revoke(
             "token is required",
         );
     };
-    if server
+    let revoked = match server
         .state
         .revoke(token, params.get("client_id").map(String::as_str))
+        .await
     {
+        Ok(revoked) => revoked,
+        Err(e) => return unavailable(&e),
+    };
+    if revoked {
         tracing::info!("revoked an OAuth grant");
-        server.persist();
+        server.persist().await;
     }
     no_store_json(StatusCode::OK, json!({}))
+}
+
+/// The state store cannot be reached: 503 `temporarily_unavailable`, so the client keeps what it holds and
+/// tries again.
+fn unavailable(e: &super::store::Unavailable) -> Response {
+    tracing::warn!(error = %e, "the OAuth state is unreachable");
+    oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the sign-in state cannot be reached right now; try again shortly",
+    )
 }

@@ -220,6 +220,31 @@ impl ScaleOut {
             })
     }
 
+    /// The shared copy of a signed-in person's NetSuite tokens that `identity` names (scale-out of
+    /// `netsuite-mcp login`), sealed with the state key.
+    pub fn login(
+        &self,
+        identity: &str,
+        when_empty: crate::auth::WhenEmpty,
+    ) -> Result<crate::auth::SharedLogin, ScaleError> {
+        let slot = tokens::RedisTokenSlot::of_kind(self.redis.clone(), "login", identity);
+        crate::auth::SharedLogin::new(
+            std::sync::Arc::new(slot),
+            &self.state_key,
+            identity,
+            when_empty,
+        )
+        .map_err(|reason| ScaleError::Config {
+            setting: Key::StateKey.env(),
+            reason,
+        })
+    }
+
+    /// The state key every instance shares (`NETSUITE_MCP_STATE_KEY`).
+    pub fn state_key(&self) -> &secrecy::SecretString {
+        &self.state_key
+    }
+
     /// Tools-change fan-out for this instance.
     pub fn fanout(&self) -> fanout::Fanout {
         fanout::Fanout::new(self.redis.clone())

@@ -29,6 +29,11 @@ impl RedisTokenSlot {
     /// The slot for `identity` (e.g. account, client ID and certificate ID): instances configured for the same
     /// integration share it; another integration gets another slot.
     pub fn new(redis: Redis, identity: &str) -> Self {
+        Self::of_kind(redis, "token", identity)
+    }
+
+    /// A slot of `kind` (`token`, `login`, `grant:<id>:login`…) for `identity`.
+    pub fn of_kind(redis: Redis, kind: &str, identity: &str) -> Self {
         use aws_lc_rs::digest::{SHA256, digest};
         let id: String = digest(&SHA256, identity.as_bytes())
             .as_ref()
@@ -36,9 +41,14 @@ impl RedisTokenSlot {
             .take(12)
             .map(|b| format!("{b:02x}"))
             .collect();
+        Self::at(redis, &format!("{kind}:{id}"))
+    }
+
+    /// The slot at key `name` (under the prefix), its lock at `name:lock`.
+    pub fn at(redis: Redis, name: &str) -> Self {
         Self {
-            key: redis.key(&format!("token:{id}")),
-            lock: redis.key(&format!("token:{id}:lock")),
+            key: redis.key(name),
+            lock: redis.key(&format!("{name}:lock")),
             redis,
         }
     }

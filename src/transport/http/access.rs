@@ -19,6 +19,9 @@ pub enum TokenRefusal {
     Invalid(String),
     /// Valid, but without the scope `/mcp` needs: 403 `insufficient_scope`.
     InsufficientScope,
+    /// The token cannot be checked now (the shared state is unreachable): 503 with `Retry-After`, so that the
+    /// client keeps its token and tries again rather than signing the person in anew.
+    Unavailable(String),
 }
 
 /// Checks bearer tokens for `/mcp`.

@@ -211,6 +211,10 @@ async fn delegated_check(
             tracing::info!("rejected an MCP request whose token lacks the scope");
             Err(Refusal::InsufficientScope)
         }
+        Err(TokenRefusal::Unavailable(why)) => {
+            tracing::warn!(reason = %why, "could not check an MCP request's token");
+            Err(Refusal::Unavailable)
+        }
     }
 }
 
@@ -222,6 +226,7 @@ enum Refusal {
     NoCredentials,
     InvalidToken,
     InsufficientScope,
+    Unavailable,
 }
 
 impl Refusal {
@@ -277,6 +282,17 @@ impl IntoResponse for Refusal {
             Refusal::InvalidToken => unauthorized(Some("invalid_token")),
             Refusal::InsufficientScope => {
                 plain(StatusCode::FORBIDDEN, "Forbidden: insufficient scope")
+            }
+            Refusal::Unavailable => {
+                let mut response = plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service Unavailable: the access token cannot be checked right now (the shared state store \
+                     is unreachable); try again shortly",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
             }
         }
     }

@@ -1,0 +1,205 @@
+//! The Lua scripts of the authorization server's Redis store: each check-and-change runs as one script, so two
+//! instances never both spend a code or a refresh token.
+//!
+//! Keys are built inside the scripts from the prefix (`ARGV[1]`) because a grant's keys are only known once its
+//! entries are read; this is fine on one Redis server (what the deployment uses) and not meant for Redis
+//! Cluster, where a script may only touch the keys it declares.
+//!
+//! Layout under the prefix: `oauth:client:<id>` (+ zset `oauth:clients`, by last use), `oauth:pending:<digest>`
+//! (+ zset `oauth:pending`, by expiry), `oauth:grant:<id>` (hash: client, subject, vouch, spent), its
+//! `:keys` (set of the code and token keys issued for it) and `:login` (the person's sealed NetSuite tokens),
+//! zset `oauth:grants`, `oauth:code:<digest>`, `oauth:access:<digest>`, `oauth:refresh:<digest>`, list
+//! `oauth:ended` (sealed tokens of ended grants, to revoke at NetSuite).
+
+/// Removes a grant and everything issued for it; its NetSuite tokens go to the `ended` list (bounded).
+const REMOVE_GRANT: &str = r#"
+local function remove_grant(p, id)
+  local g = p .. 'oauth:grant:' .. id
+  local login = redis.call('GET', g .. ':login')
+  local subject = redis.call('HGET', g, 'subject')
+  for _, k in ipairs(redis.call('SMEMBERS', g .. ':keys')) do
+    redis.call('DEL', k)
+  end
+  redis.call('DEL', g, g .. ':keys', g .. ':login')
+  redis.call('ZREM', p .. 'oauth:grants', id)
+  if login then
+    redis.call('RPUSH', p .. 'oauth:ended', cjson.encode({id = id, subject = subject or '', login = login}))
+    redis.call('LTRIM', p .. 'oauth:ended', -1000, -1)
+  end
+end
+"#;
+
+/// The script `body` with [`REMOVE_GRANT`] in front.
+fn with_remove(body: &str) -> String {
+    format!("{REMOVE_GRANT}\n{body}")
+}
+
+/// ARGV: prefix, client id, value, ttl ms, now s, max. Drops registrations unused for longer than the TTL, then
+/// the least recently used one when full.
+pub const REGISTER: &str = r#"
+local p, id, value, ttl, now, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local z = p .. 'oauth:clients'
+redis.call('ZREMRANGEBYSCORE', z, '-inf', now - math.floor(ttl / 1000))
+if redis.call('ZCARD', z) >= max then
+  local oldest = redis.call('ZRANGE', z, 0, 0)[1]
+  redis.call('ZREM', z, oldest)
+  redis.call('DEL', p .. 'oauth:client:' .. oldest)
+end
+redis.call('SET', p .. 'oauth:client:' .. id, value, 'PX', ttl)
+redis.call('ZADD', z, now, id)
+return 1
+"#;
+
+/// ARGV: prefix, digest, sealed value, ttl ms, now ms, max. 1 when stored, 0 when too many are waiting.
+pub const ADD_PENDING: &str = r#"
+local p, d, value, ttl, now, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local z = p .. 'oauth:pending'
+redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+if redis.call('ZCARD', z) >= max then return 0 end
+redis.call('SET', p .. 'oauth:pending:' .. d, value, 'PX', ttl)
+redis.call('ZADD', z, now + ttl, d)
+return 1
+"#;
+
+/// ARGV: prefix, digest. The pending sign-in's value, removed.
+pub const TAKE_PENDING: &str = r#"
+local p, d = ARGV[1], ARGV[2]
+local k = p .. 'oauth:pending:' .. d
+local v = redis.call('GET', k)
+redis.call('DEL', k)
+redis.call('ZREM', p .. 'oauth:pending', d)
+return v
+"#;
+
+/// ARGV: prefix, grant id, client, subject, vouch, sealed login, login ttl ms, code digest, code value, code ttl
+/// ms, max grants.
+pub fn add_grant() -> String {
+    with_remove(
+        r#"
+local p, id, client, subject, vouch, login, gttl, cd, code, cttl, max =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
+local z = p .. 'oauth:grants'
+while redis.call('ZCARD', z) >= max do
+  remove_grant(p, redis.call('ZRANGE', z, 0, 0)[1])
+end
+local g = p .. 'oauth:grant:' .. id
+redis.call('HSET', g, 'client', client, 'subject', subject, 'vouch', vouch)
+redis.call('PEXPIRE', g, gttl)
+redis.call('SET', g .. ':login', login, 'PX', gttl)
+local ck = p .. 'oauth:code:' .. cd
+redis.call('SET', ck, code, 'PX', cttl)
+redis.call('SADD', g .. ':keys', ck)
+redis.call('PEXPIRE', g .. ':keys', gttl)
+redis.call('ZADD', z, tonumber(id), id)
+return 1
+"#,
+    )
+}
+
+/// ARGV: prefix, digest, now ms. `{status, value}`: `ok` (now marked used), `unknown`, `replayed` or `expired`
+/// (both end the grant, RFC 6749 §4.1.2).
+pub fn take_code() -> String {
+    with_remove(
+        r#"
+local p, d, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local k = p .. 'oauth:code:' .. d
+local v = redis.call('GET', k)
+if not v then return {'unknown'} end
+local c = cjson.decode(v)
+if c.used then remove_grant(p, c.grant); return {'replayed'} end
+if c.expires_ms <= now then remove_grant(p, c.grant); return {'expired'} end
+c.used = true
+redis.call('SET', k, cjson.encode(c), 'KEEPTTL')
+return {'ok', v}
+"#,
+    )
+}
+
+/// ARGV: prefix, grant id.
+pub fn end_grant() -> String {
+    with_remove("remove_grant(ARGV[1], ARGV[2]) return 1")
+}
+
+/// ARGV: prefix, grant id, access digest, access value, access ttl ms, refresh digest, refresh value, grant ttl
+/// ms, client id, now s. 1 when stored, 0 when the grant has ended. Each issue keeps the grant, its tokens and
+/// its client alive for another grant TTL.
+pub const ISSUE: &str = r#"
+local p, id, ad, av, attl, rd, rv, gttl, client, now =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local g = p .. 'oauth:grant:' .. id
+if redis.call('EXISTS', g) == 0 then return 0 end
+local keys = g .. ':keys'
+for _, k in ipairs(redis.call('SMEMBERS', keys)) do
+  if redis.call('EXISTS', k) == 0 then redis.call('SREM', keys, k) end
+end
+local ak, rk = p .. 'oauth:access:' .. ad, p .. 'oauth:refresh:' .. rd
+redis.call('SET', ak, av, 'PX', attl)
+redis.call('SET', rk, rv, 'PX', gttl)
+redis.call('SADD', keys, ak, rk)
+redis.call('PEXPIRE', keys, gttl)
+redis.call('PEXPIRE', g, gttl)
+redis.call('PEXPIRE', g .. ':login', gttl)
+local ck = p .. 'oauth:client:' .. client
+if redis.call('PEXPIRE', ck, gttl) == 1 then redis.call('ZADD', p .. 'oauth:clients', now, client) end
+return 1
+"#;
+
+/// ARGV: prefix, digest, client id. `{status, value}`: `ok` (now spent; the grant's previously spent token is
+/// dropped), `unknown`, `other_client`, `ended`, or `replayed` (a spent token again: the grant ends).
+pub fn spend_refresh() -> String {
+    with_remove(
+        r#"
+local p, d, client = ARGV[1], ARGV[2], ARGV[3]
+local k = p .. 'oauth:refresh:' .. d
+local v = redis.call('GET', k)
+if not v then return {'unknown'} end
+local r = cjson.decode(v)
+if r.client_id ~= client then return {'other_client'} end
+if r.spent then remove_grant(p, r.grant); return {'replayed'} end
+local g = p .. 'oauth:grant:' .. r.grant
+if redis.call('EXISTS', g) == 0 then return {'ended'} end
+r.spent = true
+redis.call('SET', k, cjson.encode(r), 'KEEPTTL')
+local previous = redis.call('HGET', g, 'spent')
+if previous and previous ~= k then
+  redis.call('DEL', previous)
+  redis.call('SREM', g .. ':keys', previous)
+end
+redis.call('HSET', g, 'spent', k)
+return {'ok', v}
+"#,
+    )
+}
+
+/// ARGV: prefix, digest. `{access value, client, subject, vouch}` of a live access token and its grant, or nil.
+pub const ACCESS: &str = r#"
+local p, d = ARGV[1], ARGV[2]
+local v = redis.call('GET', p .. 'oauth:access:' .. d)
+if not v then return nil end
+local a = cjson.decode(v)
+local g = redis.call('HMGET', p .. 'oauth:grant:' .. a.grant, 'client', 'subject', 'vouch')
+if not g[1] then return nil end
+return {v, g[1], g[2], g[3]}
+"#;
+
+/// ARGV: prefix, digest, client id or ''. 1 revoked (the whole grant), 0 unknown token, -1 another client's.
+pub fn revoke() -> String {
+    with_remove(
+        r#"
+local p, d, client = ARGV[1], ARGV[2], ARGV[3]
+local k = p .. 'oauth:access:' .. d
+local v = redis.call('GET', k)
+if not v then
+  k = p .. 'oauth:refresh:' .. d
+  v = redis.call('GET', k)
+end
+if not v then return 0 end
+local e = cjson.decode(v)
+local owner = redis.call('HGET', p .. 'oauth:grant:' .. e.grant, 'client')
+if client ~= '' and owner and owner ~= client then return -1 end
+redis.call('DEL', k)
+remove_grant(p, e.grant)
+return 1
+"#,
+    )
+}
