@@ -208,6 +208,19 @@ impl NetSuiteServer {
         principal: Option<&Principal>,
     ) -> Result<CallToolResult, McpError> {
         let catalog = self.catalog.snapshot();
+        self.call_in(&catalog, name, arguments, ct, principal).await
+    }
+
+    /// [`NetSuiteServer::call_as`] on the tools of `catalog`: the snapshot a confirmation was asked on, so that
+    /// what runs is the tool the user confirmed even if the tools directory changed meanwhile.
+    async fn call_in(
+        &self,
+        catalog: &crate::catalog::Catalog,
+        name: &str,
+        arguments: Option<JsonObject>,
+        ct: CancellationToken,
+        principal: Option<&Principal>,
+    ) -> Result<CallToolResult, McpError> {
         let Some(tool) = catalog.get(name) else {
             return Err(McpError::invalid_params(
                 format!("unknown tool {name:?}"),
@@ -445,14 +458,16 @@ impl ServerHandler for NetSuiteServer {
             request_state: request.request_state.as_deref(),
             input_responses: request.input_responses.as_ref(),
         };
+        let catalog = self.catalog.snapshot();
         if let Some(stop) = self
-            .confirm_step(&asked, &context, principal.as_ref())
+            .confirm_step(&catalog, &asked, &context, principal.as_ref())
             .await
         {
             return Ok(stop);
         }
         self.for_request(&context)
-            .call_as(
+            .call_in(
+                &catalog,
                 &request.name,
                 Some(arguments),
                 context.ct,

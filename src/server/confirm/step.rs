@@ -31,11 +31,11 @@ impl NetSuiteServer {
     /// Asks the user to confirm a write in scope (see [`super`]). `None`: run the call; `Some`: answer this.
     pub(in crate::server) async fn confirm_step(
         &self,
+        catalog: &crate::catalog::Catalog,
         asked: &Asked<'_>,
         context: &RequestContext<RoleServer>,
         principal: Option<&Principal>,
     ) -> Option<CallToolResponse> {
-        let catalog = self.catalog.snapshot();
         let tool = catalog.get(asked.name)?;
         // A call the server refuses anyway is not worth the user's attention: call_as answers it.
         if self.ctx.governance.check(tool).is_err()
