@@ -92,6 +92,50 @@ async fn mcp_status(server: &Server, token: &str) -> u16 {
         .as_u16()
 }
 
+/// Every key of `redis` with its value(s) as text: strings, hash fields and values, list items, set members.
+async fn redis_contents(redis: &RedisServer) -> Vec<(String, String)> {
+    let redis::Value::Array(keys) = redis.query(&["KEYS", "*"]).await.unwrap() else {
+        panic!("KEYS answered something else");
+    };
+    let mut out = Vec::new();
+    for key in keys {
+        let redis::Value::BulkString(name) = key else {
+            continue;
+        };
+        let name = String::from_utf8(name).unwrap();
+        let redis::Value::SimpleString(kind) = redis.query(&["TYPE", &name]).await.unwrap() else {
+            panic!("TYPE answered something else");
+        };
+        let value = match kind.as_str() {
+            "string" => redis.query(&["GET", &name]).await,
+            "hash" => redis.query(&["HGETALL", &name]).await,
+            "list" => redis.query(&["LRANGE", &name, "0", "-1"]).await,
+            "set" => redis.query(&["SMEMBERS", &name]).await,
+            "zset" => redis.query(&["ZRANGE", &name, "0", "-1"]).await,
+            _ => continue,
+        };
+        out.push((name, text_of(&value.unwrap())));
+    }
+    out
+}
+
+/// A reply's strings, joined.
+fn text_of(value: &redis::Value) -> String {
+    match value {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        redis::Value::SimpleString(s) => s.clone(),
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            items.iter().map(text_of).collect::<Vec<_>>().join("\n")
+        }
+        redis::Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", text_of(k), text_of(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => format!("{other:?}"),
+    }
+}
+
 fn sha256_hex(s: &str) -> String {
     use aws_lc_rs::digest::{SHA256, digest};
     digest(&SHA256, s.as_bytes())
@@ -185,24 +229,20 @@ async fn a_revoked_token_is_refused_everywhere_a_tampered_entry_is_ignored_and_r
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     assert_eq!(mcp_status(b, &access).await, 200);
 
-    // What Redis holds is never a token or a NetSuite secret.
-    let keys = match redis.query(&["KEYS", "*"]).await.unwrap() {
-        redis::Value::Array(keys) => keys,
-        other => panic!("{other:?}"),
-    };
-    for key in keys {
-        let redis::Value::BulkString(name) = key else {
-            continue;
-        };
-        let name = String::from_utf8(name).unwrap();
-        assert!(!name.contains(&access));
-        if let Ok(redis::Value::BulkString(v)) = redis.query(&["GET", &name]).await {
-            let v = String::from_utf8_lossy(&v).to_string();
-            assert!(
-                !v.contains(&access) && !v.contains("refresh_token") && !v.contains("entity"),
-                "{name}: {v}"
-            );
-        }
+    // What Redis holds is never a token or a NetSuite secret: every string, hash field and list item is checked.
+    let contents = redis_contents(&redis).await;
+    assert!(
+        contents.iter().any(|(_, v)| v.contains("scale-out client")),
+        "the registered client is in Redis, readable by this check: {contents:?}"
+    );
+    for (name, value) in contents {
+        assert!(!name.contains(&access), "{name}");
+        assert!(
+            !value.contains(&access)
+                && !value.contains("refresh_token")
+                && !value.contains("access_token"),
+            "{name}: {value}"
+        );
     }
 
     // Someone who can write to Redis but lacks the state key points a second person's token at the first
@@ -215,8 +255,13 @@ async fn a_revoked_token_is_refused_everywhere_a_tampered_entry_is_ignored_and_r
         panic!("no entry for the second token");
     };
     let mut entry: Value = serde_json::from_slice(&entry).unwrap();
-    assert_eq!(entry["grant"], "2", "{entry}");
-    entry["grant"] = json!("1");
+    let first_key = format!("netsuite-mcp:oauth:access:{}", sha256_hex(&access));
+    let redis::Value::BulkString(first) = redis.query(&["GET", &first_key]).await.unwrap() else {
+        panic!("no entry for the first token");
+    };
+    let first: Value = serde_json::from_slice(&first).unwrap();
+    assert_ne!(entry["grant"], first["grant"], "two sign-ins, two grants");
+    entry["grant"] = first["grant"].clone();
     redis
         .query(&["SET", &key, &entry.to_string()])
         .await

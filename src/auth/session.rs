@@ -21,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::endpoint::{ClientAuth, Grant, TokenGrant, request_token};
 use super::lock;
+use super::shared::SlotGuard;
 use super::shared_login::{SharedLogin, WhenEmpty};
 use super::store::{StoredLogin, TokenStore};
 use super::token::{AuthError, REFRESH_BUFFER};
@@ -58,6 +59,9 @@ pub struct LoginSession {
     memory: Mutex<Memory>,
     /// The copy every instance shares (scale-out), when configured: read under its lock before each use.
     shared: Option<SharedLogin>,
+    /// One use of the stored tokens at a time in this process. The token manager's single flight is not enough:
+    /// a refresh runs in a task of its own and outlives a cancelled caller, whose successor must wait for it.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for LoginSession {
@@ -77,6 +81,7 @@ impl LoginSession {
             store,
             memory: Mutex::new(Memory::default()),
             shared: None,
+            turn: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -108,6 +113,7 @@ impl LoginSession {
         &self,
         http: &reqwest::Client,
     ) -> Result<TokenGrant, AuthError> {
+        let _turn = self.turn.lock().await;
         let _lock = match &self.params.lock_dir {
             Some(dir) => Some(
                 lock::acquire(dir, &self.params.profile, LOCK_WAIT)
@@ -116,10 +122,10 @@ impl LoginSession {
             ),
             None => None,
         };
-        let _shared_lock = match &self.shared {
+        let guard = match &self.shared {
             Some(shared) => {
-                let guard = shared.lock(LOCK_WAIT).await?;
-                self.pull(shared).await?;
+                let guard = shared.lock().await?;
+                self.pull(shared, &guard).await?;
                 Some(guard)
             }
             None => None,
@@ -139,7 +145,15 @@ impl LoginSession {
                 refresh_token: None,
             });
         }
-        self.refresh(http, login, now).await
+        let result = self.refresh(http, login, now, guard.as_ref()).await;
+        if let Some(guard) = guard
+            && self.memory().unsaved.is_some()
+        {
+            // Rotated tokens the others cannot read yet: they wait until the lock expires rather than spend the
+            // old refresh token, and this instance's next call stores the new ones first.
+            guard.hold();
+        }
+        result
     }
 
     async fn refresh(
@@ -147,6 +161,7 @@ impl LoginSession {
         http: &reqwest::Client,
         login: StoredLogin,
         now: u64,
+        guard: Option<&SlotGuard>,
     ) -> Result<TokenGrant, AuthError> {
         let form = vec![
             ("grant_type", "refresh_token".to_owned()),
@@ -194,14 +209,23 @@ impl LoginSession {
             access_expires_at: Some(now.saturating_add(grant.lifetime.as_secs())),
             ..login
         };
-        let saved = match self.store.save(&self.params.profile, &updated) {
-            Err(e) => Err(e.to_string()),
-            Ok(()) => match &self.shared {
-                Some(shared) => shared.save(&updated).await.map_err(|e| e.to_string()),
-                None => Ok(()),
-            },
+        // The shared copy first: it is the one every other instance reads. Then this machine's store, whose
+        // failure only matters when it is the only copy.
+        let shared = match (&self.shared, guard) {
+            (Some(shared), Some(guard)) => Some(shared.save(&updated, guard).await),
+            _ => None,
         };
-        if let Err(e) = saved {
+        let local = self.store.save(&self.params.profile, &updated);
+        let failure = match (shared, local) {
+            (Some(Err(e)), _) => Some(e.to_string()),
+            (None, Err(e)) => Some(e.to_string()),
+            (Some(Ok(())), Err(e)) => {
+                tracing::warn!(profile = %self.params.profile, error = %e, "the rotated sign-in is shared but could not be saved in this machine's token store");
+                None
+            }
+            (_, Ok(())) => None,
+        };
+        if let Some(e) = failure {
             if rotated {
                 self.memory().unsaved = Some(updated);
             }
@@ -219,10 +243,10 @@ impl LoginSession {
     /// Brings the local store up to the shared copy (held under its lock): a rotation this instance could not
     /// share yet goes out first; else the shared tokens come in (another instance may have rotated them). An
     /// empty slot is seeded from the local store, or means the sign-in has ended.
-    async fn pull(&self, shared: &SharedLogin) -> Result<(), AuthError> {
+    async fn pull(&self, shared: &SharedLogin, guard: &SlotGuard) -> Result<(), AuthError> {
         let unsaved = self.memory().unsaved.clone();
         if let Some(login) = unsaved {
-            return shared.save(&login).await.map_err(|e| {
+            return shared.save(&login, guard).await.map_err(|e| {
                 AuthError::Store(format!(
                     "the rotated sign-in still cannot be shared: {e}; it is kept in memory and shared first \
                      on the next call"
@@ -232,16 +256,17 @@ impl LoginSession {
         match (shared.load().await?, shared.when_empty) {
             (Some(login), _) => {
                 let local = self.store.load(&self.params.profile).ok().flatten();
-                if local.as_ref().is_none_or(|l| !same_tokens(l, &login)) {
-                    self.store
-                        .save(&self.params.profile, &login)
-                        .map_err(|e| AuthError::Store(e.to_string()))?;
+                if local.as_ref().is_none_or(|l| !same_tokens(l, &login))
+                    && let Err(e) = self.store.save(&self.params.profile, &login)
+                {
+                    // The shared copy is the one used; this machine's copy only matters without Redis.
+                    tracing::warn!(profile = %self.params.profile, error = %e, "could not copy the shared sign-in into this machine's token store");
                 }
                 Ok(())
             }
             (None, WhenEmpty::SeedFromLocal) => {
                 let local = self.current()?;
-                shared.save(&local).await
+                shared.save(&local, guard).await
             }
             (None, WhenEmpty::Ended) => Err(AuthError::NotSignedIn {
                 profile: self.params.profile.clone(),

@@ -33,6 +33,9 @@ pub trait TokenSlot: Send + Sync {
     fn try_lock(&self, ttl: Duration) -> StoreFuture<'_, Option<String>>;
     /// Releases the mint lock if `owner` still holds it.
     fn unlock(&self, owner: String) -> StoreFuture<'_, ()>;
+    /// Stores `value` for `ttl` only while `owner` holds the lock; `false` (nothing stored) when it does not —
+    /// the lock expired, or the slot was removed with its lock.
+    fn put_locked(&self, value: String, ttl: Duration, owner: String) -> StoreFuture<'_, bool>;
     /// Deletes the value if it is still `value` (a token NetSuite refused; a newer one is kept).
     fn remove_if(&self, value: String) -> StoreFuture<'_, ()>;
 }
@@ -161,6 +164,17 @@ impl SlotGuard {
         }))
     }
 
+    /// The owner token of the lock held.
+    pub(super) fn owner(&self) -> &str {
+        self.owner.as_deref().unwrap_or_default()
+    }
+
+    /// Keeps the lock until it expires instead of releasing it: the others must not read the slot before this
+    /// instance has written what it holds (e.g. a rotated token it could not store yet).
+    pub(super) fn hold(mut self) {
+        self.owner = None;
+    }
+
     pub(super) async fn release(mut self) {
         if let Some(owner) = self.owner.take() {
             unlock(&self.slot, owner).await;
@@ -224,6 +238,18 @@ mod tests {
         }
         fn remove_if(&self, _value: String) -> StoreFuture<'_, ()> {
             Box::pin(async { Ok(()) })
+        }
+        fn put_locked(
+            &self,
+            value: String,
+            _ttl: Duration,
+            owner: String,
+        ) -> StoreFuture<'_, bool> {
+            let held = self.lock.lock().unwrap().as_deref() == Some(owner.as_str());
+            if held {
+                *self.value.lock().unwrap() = Some(value);
+            }
+            Box::pin(async move { Ok(held) })
         }
     }
 

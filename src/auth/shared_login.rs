@@ -16,9 +16,12 @@ use super::store::StoredLogin;
 use super::token::AuthError;
 use crate::seal::Sealer;
 
-/// The lock is held across one refresh request; it expires after this even if its holder died. Longer than a
-/// token request can take (its timeout), so a slow refresh is never run twice.
-pub const REFRESH_LOCK_TTL: Duration = Duration::from_secs(120);
+/// The lock is held across one refresh request and expires this long after the request's own time limit even if
+/// its holder died: a refresh is never running when the lock runs out (the refresh runs in a task of its own, so
+/// a cancelled call does not cut it short either).
+pub const LOCK_MARGIN: Duration = Duration::from_secs(30);
+/// Tries to store rotated tokens before giving up (while holding the lock).
+const SAVE_ATTEMPTS: u32 = 3;
 /// How long the stored tokens are kept after their last change: NetSuite's longest refresh-token life and
 /// rotation window is 720 h (netsuite-api.md §2.3), so a sign-in idle for longer is dead at NetSuite anyway.
 pub const LOGIN_TTL: Duration = Duration::from_secs(31 * 24 * 3600);
@@ -42,6 +45,8 @@ pub struct SharedLogin {
     slot: Arc<dyn TokenSlot>,
     sealer: Arc<Sealer>,
     pub(super) when_empty: WhenEmpty,
+    /// The lock's TTL: the token request's time limit plus [`LOCK_MARGIN`].
+    lock_ttl: Duration,
 }
 
 impl std::fmt::Debug for SharedLogin {
@@ -54,12 +59,14 @@ impl std::fmt::Debug for SharedLogin {
 
 impl SharedLogin {
     /// The login in `slot`, sealed with a key derived from `state_key` and bound to `identity` (who the slot is
-    /// for), so a sealed login copied into another person's slot does not open there.
+    /// for), so a sealed login copied into another person's slot does not open there. `request_timeout` is the
+    /// time limit of a token request.
     pub fn new(
         slot: Arc<dyn TokenSlot>,
         state_key: &SecretString,
         identity: &str,
         when_empty: WhenEmpty,
+        request_timeout: Duration,
     ) -> Result<Self, String> {
         let sealer = Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
             .map_err(|e| e.to_string())?;
@@ -67,15 +74,17 @@ impl SharedLogin {
             slot,
             sealer: Arc::new(sealer),
             when_empty,
+            lock_ttl: request_timeout + LOCK_MARGIN,
         })
     }
 
-    /// Waits for the slot's lock (another instance may be refreshing), at most `wait`.
-    pub(super) async fn lock(&self, wait: Duration) -> Result<SlotGuard, AuthError> {
+    /// Waits for the slot's lock (another instance may be refreshing): at most as long as a holder may keep it.
+    pub(super) async fn lock(&self) -> Result<SlotGuard, AuthError> {
+        let wait = self.lock_ttl + Duration::from_secs(5);
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
         loop {
-            if let Some(guard) = SlotGuard::try_take(&self.slot, REFRESH_LOCK_TTL)
+            if let Some(guard) = SlotGuard::try_take(&self.slot, self.lock_ttl)
                 .await
                 .map_err(AuthError::Shared)?
             {
@@ -108,13 +117,36 @@ impl SharedLogin {
             .map_err(|_| AuthError::Shared("the shared sign-in has an unexpected format".into()))
     }
 
-    /// Stores `login` for the other instances.
-    pub(super) async fn save(&self, login: &StoredLogin) -> Result<(), AuthError> {
+    /// Stores `login` for the other instances while `guard` still holds the lock, trying a few times: rotated
+    /// tokens that are not stored here are spent tokens to everyone else.
+    pub(super) async fn save(
+        &self,
+        login: &StoredLogin,
+        guard: &SlotGuard,
+    ) -> Result<(), AuthError> {
         let sealed = seal_login(&self.sealer, login)?;
-        self.slot
-            .put(sealed, LOGIN_TTL)
-            .await
-            .map_err(AuthError::Shared)
+        let mut last = String::new();
+        for attempt in 0..SAVE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            match self
+                .slot
+                .put_locked(sealed.clone(), LOGIN_TTL, guard.owner().to_owned())
+                .await
+            {
+                Ok(true) => return Ok(()),
+                Ok(false) => {
+                    return Err(AuthError::Shared(
+                        "the shared sign-in's lock was lost before the new tokens were stored (it expired, or \
+                         the sign-in was ended meanwhile)"
+                            .into(),
+                    ));
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(AuthError::Shared(last))
     }
 }
 

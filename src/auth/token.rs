@@ -162,7 +162,7 @@ enum Source {
         params: AssertionParams,
     },
     /// A signed-in person: the stored refresh token buys each token, rotating where NetSuite rotates it.
-    Login(Box<LoginSession>),
+    Login(Arc<LoginSession>),
 }
 
 struct Inner {
@@ -199,7 +199,7 @@ impl TokenManager {
 
     /// A signed-in person's tokens, kept in `session`'s store.
     pub fn for_login(http: reqwest::Client, session: LoginSession) -> Self {
-        Self::with_source(http, Source::Login(Box::new(session)))
+        Self::with_source(http, Source::Login(Arc::new(session)))
     }
 
     fn with_source(http: reqwest::Client, source: Source) -> Self {
@@ -358,7 +358,16 @@ impl TokenManager {
                 )
                 .await?
             }
-            Source::Login(session) => session.access_token(&self.inner.http).await?,
+            Source::Login(session) => {
+                // In a task of its own: a refresh that has reached NetSuite must finish and store the rotated
+                // tokens even if the call that asked for it is cancelled (the old refresh token is spent).
+                let (session, http) = (Arc::clone(session), self.inner.http.clone());
+                tokio::spawn(async move { session.access_token(&http).await })
+                    .await
+                    .map_err(|e| {
+                        AuthError::Store(format!("the token refresh stopped unexpectedly: {e}"))
+                    })??
+            }
         };
         Ok(AccessToken {
             secret: grant.access_token,

@@ -87,7 +87,11 @@ pub fn netsuite_client_shared(
             if let Some(scale) = scale {
                 session = session.with_shared(
                     scale
-                        .login(&identity, crate::auth::WhenEmpty::SeedFromLocal)
+                        .login(
+                            &identity,
+                            crate::auth::WhenEmpty::SeedFromLocal,
+                            tuning.request_timeout.unwrap_or(REQUEST_TIMEOUT),
+                        )
                         .map_err(scale_config_error)?,
                 );
             }

@@ -106,6 +106,10 @@ impl People {
             scale.state_key(),
             &grant_identity(id),
             WhenEmpty::Ended,
+            self.netsuite
+                .tuning
+                .request_timeout
+                .unwrap_or(crate::netsuite::client::REQUEST_TIMEOUT),
         )?;
         Ok(self.grant(client_id, subject, GrantLogin::holding(None), Some(shared)))
     }

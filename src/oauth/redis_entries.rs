@@ -135,6 +135,14 @@ pub(super) fn client_says(id: &str, c: &StoredClient) -> String {
     )
 }
 
+/// A random grant id (never 0).
+pub(super) fn random_id() -> Result<u64, Unavailable> {
+    let mut bytes = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| Unavailable("the secure random source failed".into()))?;
+    Ok(u64::from_le_bytes(bytes).max(1))
+}
+
 /// `value` as JSON.
 pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, Unavailable> {
     serde_json::to_string(value).map_err(|e| Unavailable(e.to_string()))

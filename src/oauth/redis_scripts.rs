@@ -8,7 +8,7 @@
 //! Layout under the prefix: `oauth:client:<id>` (+ zset `oauth:clients`, by last use), `oauth:pending:<digest>`
 //! (+ zset `oauth:pending`, by expiry), `oauth:grant:<id>` (hash: client, subject, vouch, spent), its
 //! `:keys` (set of the code and token keys issued for it) and `:login` (the person's sealed NetSuite tokens),
-//! zset `oauth:grants`, `oauth:code:<digest>`, `oauth:access:<digest>`, `oauth:refresh:<digest>`, list
+//! zset `oauth:grants` (by creation; grant ids are random, so an id cannot be predicted or steered), `oauth:code:<digest>`, `oauth:access:<digest>`, `oauth:refresh:<digest>`, list
 //! `oauth:ended` (sealed tokens of ended grants, to revoke at NetSuite).
 
 /// Removes a grant and everything issued for it; its NetSuite tokens go to the `ended` list (bounded).
@@ -20,7 +20,8 @@ local function remove_grant(p, id)
   for _, k in ipairs(redis.call('SMEMBERS', g .. ':keys')) do
     redis.call('DEL', k)
   end
-  redis.call('DEL', g, g .. ':keys', g .. ':login')
+  -- The login's lock goes too: a refresh still running for this grant then cannot store its tokens again.
+  redis.call('DEL', g, g .. ':keys', g .. ':login', g .. ':login:lock')
   redis.call('ZREM', p .. 'oauth:grants', id)
   if login then
     redis.call('RPUSH', p .. 'oauth:ended', cjson.encode({id = id, subject = subject or '', login = login}))
@@ -72,17 +73,19 @@ return v
 "#;
 
 /// ARGV: prefix, grant id, client, subject, vouch, sealed login, login ttl ms, code digest, code value, code ttl
-/// ms, max grants.
+/// ms, max grants, now ms. 1 when stored; 0 when the (random) id is taken — nothing is overwritten. The oldest
+/// grant makes room when full.
 pub fn add_grant() -> String {
     with_remove(
         r#"
-local p, id, client, subject, vouch, login, gttl, cd, code, cttl, max =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
+local p, id, client, subject, vouch, login, gttl, cd, code, cttl, max, now =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local g = p .. 'oauth:grant:' .. id
+if redis.call('EXISTS', g) == 1 or redis.call('EXISTS', g .. ':login') == 1 then return 0 end
 local z = p .. 'oauth:grants'
 while redis.call('ZCARD', z) >= max do
   remove_grant(p, redis.call('ZRANGE', z, 0, 0)[1])
 end
-local g = p .. 'oauth:grant:' .. id
 redis.call('HSET', g, 'client', client, 'subject', subject, 'vouch', vouch)
 redis.call('PEXPIRE', g, gttl)
 redis.call('SET', g .. ':login', login, 'PX', gttl)
@@ -90,7 +93,7 @@ local ck = p .. 'oauth:code:' .. cd
 redis.call('SET', ck, code, 'PX', cttl)
 redis.call('SADD', g .. ':keys', ck)
 redis.call('PEXPIRE', g .. ':keys', gttl)
-redis.call('ZADD', z, tonumber(id), id)
+redis.call('ZADD', z, now, id)
 return 1
 "#,
     )

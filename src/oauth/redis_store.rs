@@ -305,57 +305,55 @@ impl OAuthStore for RedisStore {
         entry: Code,
     ) -> StoreFuture<'a, u64> {
         Box::pin(async move {
-            let key = format!("{}oauth:next_grant", self.prefix);
-            let mut conn = self.redis.connection();
-            let id: u64 = self
-                .redis
-                .run("numbering a grant", async move {
-                    redis::cmd("INCR")
-                        .arg(key)
-                        .query_async::<u64>(&mut conn)
-                        .await
-                })
-                .await
-                .map_err(|e| Unavailable(e.to_string()))?;
-            let id_text = id.to_string();
-            let login = seal_for_slot(&self.state_key, &grant_identity(id), &grant.login)
-                .map_err(Unavailable)?;
-            let vouch =
-                self.seals
-                    .vouch(&grant_says(&id_text, &grant.client_id, &grant.subject))?;
             let digest = digest_of(code);
-            let mut stored = StoredCode {
-                client_id: entry.client_id,
-                redirect_uri: entry.redirect_uri,
-                challenge: entry.challenge,
-                write: entry.scopes.write,
-                grant: id_text.clone(),
-                expires_ms: instant_to_ms(entry.expires),
-                used: false,
-                vouch: String::new(),
-            };
-            stored.vouch = self.seals.vouch(&code_says(&digest, &stored))?;
-            let code_value = to_json(&stored)?;
-            // The code's entry outlives its use by its TTL, so that a second exchange is recognised.
-            let code_ttl = ms(CODE_TTL * 2).to_string();
-            self.run::<i64>(
-                "storing a sign-in",
-                &self.scripts.add_grant,
-                &[
-                    &id_text,
-                    &grant.client_id,
-                    &grant.subject,
-                    &vouch,
-                    &login,
-                    &ms(GRANT_TTL).to_string(),
-                    &digest,
-                    &code_value,
-                    &code_ttl,
-                    &MAX_GRANTS.to_string(),
-                ],
-            )
-            .await?;
-            Ok(id)
+            // Random ids: what a vouch binds a token to cannot be predicted, and the script never overwrites a
+            // grant (a taken id, vanishingly unlikely, just draws another).
+            for _ in 0..3 {
+                let id = random_id()?;
+                let id_text = id.to_string();
+                let login = seal_for_slot(&self.state_key, &grant_identity(id), &grant.login)
+                    .map_err(Unavailable)?;
+                let vouch =
+                    self.seals
+                        .vouch(&grant_says(&id_text, &grant.client_id, &grant.subject))?;
+                let mut stored = StoredCode {
+                    client_id: entry.client_id.clone(),
+                    redirect_uri: entry.redirect_uri.clone(),
+                    challenge: entry.challenge.clone(),
+                    write: entry.scopes.write,
+                    grant: id_text.clone(),
+                    expires_ms: instant_to_ms(entry.expires),
+                    used: false,
+                    vouch: String::new(),
+                };
+                stored.vouch = self.seals.vouch(&code_says(&digest, &stored))?;
+                let code_value = to_json(&stored)?;
+                // The code's entry outlives its use by its TTL, so that a second exchange is recognised.
+                let code_ttl = ms(CODE_TTL * 2).to_string();
+                let added: i64 = self
+                    .run(
+                        "storing a sign-in",
+                        &self.scripts.add_grant,
+                        &[
+                            &id_text,
+                            &grant.client_id,
+                            &grant.subject,
+                            &vouch,
+                            &login,
+                            &ms(GRANT_TTL).to_string(),
+                            &digest,
+                            &code_value,
+                            &code_ttl,
+                            &MAX_GRANTS.to_string(),
+                            &now_ms().to_string(),
+                        ],
+                    )
+                    .await?;
+                if added == 1 {
+                    return Ok(id);
+                }
+            }
+            Err(Unavailable("could not find a free grant id".into()))
         })
     }
 

@@ -226,6 +226,7 @@ impl ScaleOut {
         &self,
         identity: &str,
         when_empty: crate::auth::WhenEmpty,
+        request_timeout: Duration,
     ) -> Result<crate::auth::SharedLogin, ScaleError> {
         let slot = tokens::RedisTokenSlot::of_kind(self.redis.clone(), "login", identity);
         crate::auth::SharedLogin::new(
@@ -233,6 +234,7 @@ impl ScaleOut {
             &self.state_key,
             identity,
             when_empty,
+            request_timeout,
         )
         .map_err(|reason| ScaleError::Config {
             setting: Key::StateKey.env(),

@@ -17,6 +17,13 @@ end
 return 0
 "#;
 
+/// KEYS: value key, lock key. ARGV: value, ttl ms, owner. Stores the value only while the owner holds the lock.
+const PUT_LOCKED: &str = r#"
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"#;
+
 /// One token slot, named for the identity whose tokens it holds.
 #[derive(Debug, Clone)]
 pub struct RedisTokenSlot {
@@ -134,6 +141,26 @@ impl TokenSlot for RedisTokenSlot {
         Box::pin(async move {
             self.delete_if(&self.lock, owner, "releasing the shared token lock")
                 .await
+        })
+    }
+
+    fn put_locked(&self, value: String, ttl: Duration, owner: String) -> StoreFuture<'_, bool> {
+        Box::pin(async move {
+            let mut conn = self.redis.connection();
+            let script = Script::new(PUT_LOCKED);
+            let mut call = script.prepare_invoke();
+            call.key(&self.key)
+                .key(&self.lock)
+                .arg(value)
+                .arg(ttl.as_millis().max(1) as u64)
+                .arg(owner);
+            self.redis
+                .run("storing shared tokens", async move {
+                    call.invoke_async::<i64>(&mut conn).await
+                })
+                .await
+                .map(|stored| stored == 1)
+                .map_err(|e| e.to_string())
         })
     }
 
