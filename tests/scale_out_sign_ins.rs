@@ -352,3 +352,91 @@ async fn instances_with_their_own_copy_of_a_login_refresh_it_once_between_them()
         assert_eq!(login_support::stored(dir.path())["refresh_token"], rotated);
     }
 }
+
+#[tokio::test]
+async fn a_refresh_spent_without_tokens_issued_may_be_retried_once_but_not_replayed() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let servers = instances(&account, &redis, 2).await;
+    let (a, b) = (&servers[0], &servers[1]);
+    let (client_id, tokens) = sign_in_across(a, b, a).await;
+    let spent = tokens["refresh_token"].as_str().unwrap();
+    // What Redis holds after the spend step ran and the issue step did not (Redis went away in between, and the
+    // client got a 503): the token marked spent a moment ago, nothing issued for it.
+    let key = format!("netsuite-mcp:oauth:refresh:{}", sha256_hex(spent));
+    let redis::Value::BulkString(entry) = redis.query(&["GET", &key]).await.unwrap() else {
+        panic!("no entry for the refresh token");
+    };
+    let mut entry: Value = serde_json::from_slice(&entry).unwrap();
+    entry["spent"] = json!(true);
+    entry["spent_ms"] = json!(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    );
+    redis
+        .query(&["SET", &key, &entry.to_string()])
+        .await
+        .unwrap();
+
+    // The client's retry is honoured, on any instance ...
+    let r = refresh(b, &client_id, spent).await;
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let renewed: Value = r.json().await.unwrap();
+    let access = renewed["access_token"].as_str().unwrap();
+    assert_eq!(mcp_status(a, access).await, 200);
+    // ... but once tokens were issued for it, presenting it again is a replay that ends the sign-in.
+    let r = refresh(a, &client_id, spent).await;
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(mcp_status(b, access).await, 401);
+}
+
+#[tokio::test]
+async fn a_flood_of_registrations_never_pushes_out_a_client_someone_is_signed_in_through() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let servers = instances(&account, &redis, 1).await;
+    let a = &servers[0];
+    let (client_id, tokens) = sign_in_across(a, a, a).await;
+    // The registry is full (10 000) of clients nobody uses, all used more recently than the real one.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let z = "netsuite-mcp:oauth:clients";
+    redis
+        .query(&["ZADD", z, &(now - 3600).to_string(), &client_id])
+        .await
+        .unwrap();
+    let fakes: Vec<(String, String)> = (0..9_999)
+        .map(|i| ((now - 60).to_string(), format!("flood-{i}")))
+        .collect();
+    let mut args = vec!["ZADD", z];
+    for (score, member) in &fakes {
+        args.push(score);
+        args.push(member);
+    }
+    redis.query(&args).await.unwrap();
+    assert_eq!(redis.zcard(z).await, 10_000);
+
+    for _ in 0..3 {
+        register(a, "flood").await;
+    }
+    assert_eq!(
+        redis.zcard(z).await,
+        10_000,
+        "full: each new one replaced an unused one"
+    );
+    let r = refresh(a, &client_id, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "the client in use is still registered: {}",
+        r.text().await.unwrap()
+    );
+}

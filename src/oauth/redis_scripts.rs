@@ -17,12 +17,16 @@ local function remove_grant(p, id)
   local g = p .. 'oauth:grant:' .. id
   local login = redis.call('GET', g .. ':login')
   local subject = redis.call('HGET', g, 'subject')
+  local client = redis.call('HGET', g, 'client')
   for _, k in ipairs(redis.call('SMEMBERS', g .. ':keys')) do
     redis.call('DEL', k)
   end
   -- The login's lock goes too: a refresh still running for this grant then cannot store its tokens again.
   redis.call('DEL', g, g .. ':keys', g .. ':login', g .. ':login:lock')
   redis.call('ZREM', p .. 'oauth:grants', id)
+  if client and redis.call('HINCRBY', p .. 'oauth:client_grants', client, -1) <= 0 then
+    redis.call('HDEL', p .. 'oauth:client_grants', client)
+  end
   if login then
     redis.call('RPUSH', p .. 'oauth:ended', cjson.encode({id = id, subject = subject or '', login = login}))
     redis.call('LTRIM', p .. 'oauth:ended', -1000, -1)
@@ -35,16 +39,28 @@ fn with_remove(body: &str) -> String {
     format!("{REMOVE_GRANT}\n{body}")
 }
 
-/// ARGV: prefix, client id, value, ttl ms, now s, max. Drops registrations unused for longer than the TTL, then
-/// the least recently used one when full.
+/// ARGV: prefix, client id, value, ttl ms, now s, max. Drops registrations unused for longer than the TTL; when
+/// full, the least recently used client nobody is signed in through (`oauth:client_grants` counts each client's
+/// grants) makes room, so a flood of registrations cannot push out the clients people use. 1 when registered,
+/// 0 when no room can be made.
 pub const REGISTER: &str = r#"
 local p, id, value, ttl, now, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local z = p .. 'oauth:clients'
-redis.call('ZREMRANGEBYSCORE', z, '-inf', now - math.floor(ttl / 1000))
+local z, counts = p .. 'oauth:clients', p .. 'oauth:client_grants'
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now - math.floor(ttl / 1000))) do
+  redis.call('ZREM', z, old)
+  redis.call('HDEL', counts, old)
+end
 if redis.call('ZCARD', z) >= max then
-  local oldest = redis.call('ZRANGE', z, 0, 0)[1]
-  redis.call('ZREM', z, oldest)
-  redis.call('DEL', p .. 'oauth:client:' .. oldest)
+  local evicted = false
+  for _, c in ipairs(redis.call('ZRANGE', z, 0, 199)) do
+    if not redis.call('HGET', counts, c) then
+      redis.call('ZREM', z, c)
+      redis.call('DEL', p .. 'oauth:client:' .. c)
+      evicted = true
+      break
+    end
+  end
+  if not evicted then return 0 end
 end
 redis.call('SET', p .. 'oauth:client:' .. id, value, 'PX', ttl)
 redis.call('ZADD', z, now, id)
@@ -87,6 +103,7 @@ while redis.call('ZCARD', z) >= max do
   remove_grant(p, redis.call('ZRANGE', z, 0, 0)[1])
 end
 redis.call('HSET', g, 'client', client, 'subject', subject, 'vouch', vouch)
+redis.call('HINCRBY', p .. 'oauth:client_grants', client, 1)
 redis.call('PEXPIRE', g, gttl)
 redis.call('SET', g .. ':login', login, 'PX', gttl)
 local ck = p .. 'oauth:code:' .. cd
@@ -99,23 +116,39 @@ return 1
     )
 }
 
+/// Whether the code or refresh token at key `k`, spent at `spent_ms`, may be spent again: nothing was issued for
+/// it yet (the issue after the spend failed, e.g. Redis went away) and it was spent moments ago — the client's
+/// retry after a 503, not a replay.
+const RETRY: &str = r#"
+local function is_retry(p, grant, k, spent_ms, now)
+  local issued = redis.call('HGET', p .. 'oauth:grant:' .. grant, 'issued')
+  return issued ~= k and spent_ms ~= nil and now - spent_ms < 60000
+end
+"#;
+
 /// ARGV: prefix, digest, now ms. `{status, value}`: `ok` (now marked used), `unknown`, `replayed` or `expired`
 /// (both end the grant, RFC 6749 §4.1.2).
 pub fn take_code() -> String {
-    with_remove(
+    with_remove(&format!(
+        "{RETRY}{}",
         r#"
 local p, d, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local k = p .. 'oauth:code:' .. d
 local v = redis.call('GET', k)
 if not v then return {'unknown'} end
 local c = cjson.decode(v)
-if c.used then remove_grant(p, c.grant); return {'replayed'} end
+if c.used then
+  if is_retry(p, c.grant, k, c.used_ms, now) and c.expires_ms > now then return {'ok', v} end
+  remove_grant(p, c.grant)
+  return {'replayed'}
+end
 if c.expires_ms <= now then remove_grant(p, c.grant); return {'expired'} end
 c.used = true
+c.used_ms = now
 redis.call('SET', k, cjson.encode(c), 'KEEPTTL')
 return {'ok', v}
-"#,
-    )
+"#
+    ))
 }
 
 /// ARGV: prefix, grant id.
@@ -124,13 +157,15 @@ pub fn end_grant() -> String {
 }
 
 /// ARGV: prefix, grant id, access digest, access value, access ttl ms, refresh digest, refresh value, grant ttl
-/// ms, client id, now s. 1 when stored, 0 when the grant has ended. Each issue keeps the grant, its tokens and
-/// its client alive for another grant TTL.
+/// ms, client id, now s, key of the code or refresh token spent for them. 1 when stored, 0 when the grant has
+/// ended. Each issue keeps the grant, its tokens and its client alive for another grant TTL, and notes what was
+/// spent for it (from then on, spending that again is a replay).
 pub const ISSUE: &str = r#"
-local p, id, ad, av, attl, rd, rv, gttl, client, now =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local p, id, ad, av, attl, rd, rv, gttl, client, now, spent =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), ARGV[11]
 local g = p .. 'oauth:grant:' .. id
 if redis.call('EXISTS', g) == 0 then return 0 end
+redis.call('HSET', g, 'issued', spent)
 local keys = g .. ':keys'
 for _, k in ipairs(redis.call('SMEMBERS', keys)) do
   if redis.call('EXISTS', k) == 0 then redis.call('SREM', keys, k) end
@@ -147,21 +182,27 @@ if redis.call('PEXPIRE', ck, gttl) == 1 then redis.call('ZADD', p .. 'oauth:clie
 return 1
 "#;
 
-/// ARGV: prefix, digest, client id. `{status, value}`: `ok` (now spent; the grant's previously spent token is
+/// ARGV: prefix, digest, client id, now ms. `{status, value}`: `ok` (now spent; the grant's previously spent token is
 /// dropped), `unknown`, `other_client`, `ended`, or `replayed` (a spent token again: the grant ends).
 pub fn spend_refresh() -> String {
-    with_remove(
+    with_remove(&format!(
+        "{RETRY}{}",
         r#"
-local p, d, client = ARGV[1], ARGV[2], ARGV[3]
+local p, d, client, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local k = p .. 'oauth:refresh:' .. d
 local v = redis.call('GET', k)
 if not v then return {'unknown'} end
 local r = cjson.decode(v)
 if r.client_id ~= client then return {'other_client'} end
-if r.spent then remove_grant(p, r.grant); return {'replayed'} end
+if r.spent then
+  if is_retry(p, r.grant, k, r.spent_ms, now) then return {'ok', v} end
+  remove_grant(p, r.grant)
+  return {'replayed'}
+end
 local g = p .. 'oauth:grant:' .. r.grant
 if redis.call('EXISTS', g) == 0 then return {'ended'} end
 r.spent = true
+r.spent_ms = now
 redis.call('SET', k, cjson.encode(r), 'KEEPTTL')
 local previous = redis.call('HGET', g, 'spent')
 if previous and previous ~= k then
@@ -170,8 +211,8 @@ if previous and previous ~= k then
 end
 redis.call('HSET', g, 'spent', k)
 return {'ok', v}
-"#,
-    )
+"#
+    ))
 }
 
 /// ARGV: prefix, digest. `{access value, client, subject, vouch}` of a live access token and its grant, or nil.

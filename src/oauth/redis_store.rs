@@ -22,7 +22,7 @@ use super::grant::{People, grant_identity};
 use super::redis_entries::*;
 use super::redis_scripts as lua;
 use super::state::{CODE_TTL, Client, Code, Grant, PENDING_TTL, Pending, Scopes, digest_of};
-use super::store::{Ended, NewGrant, OAuthStore, StoreFuture, Unavailable};
+use super::store::{Ended, NewGrant, NewTokens, OAuthStore, Redeemed, StoreFuture, Unavailable};
 use crate::auth::shared_login::{LOGIN_TTL, open_from_slot, seal_for_slot};
 use crate::scale::Redis;
 use crate::seal::Sealer;
@@ -30,7 +30,7 @@ use crate::seal::Sealer;
 /// How long a grant, its tokens and its client are kept after their last use: as long as the person's NetSuite
 /// tokens (netsuite-api.md §2.3).
 pub const GRANT_TTL: Duration = LOGIN_TTL;
-/// Most registered clients (the least recently used goes first).
+/// Most registered clients (the least recently used one nobody is signed in through goes first).
 const MAX_CLIENTS: usize = 10_000;
 /// Most sign-ins waiting for NetSuite at once.
 const MAX_PENDING: usize = 1_000;
@@ -174,13 +174,14 @@ impl OAuthStore for RedisStore {
                 (now_ms() / 1000).to_string(),
                 MAX_CLIENTS.to_string(),
             );
-            self.run::<i64>(
-                "registering an OAuth client",
-                &self.scripts.register,
-                &[&client_id, &value, &ttl, &now, &max],
-            )
-            .await?;
-            Ok(true)
+            let registered: i64 = self
+                .run(
+                    "registering an OAuth client",
+                    &self.scripts.register,
+                    &[&client_id, &value, &ttl, &now, &max],
+                )
+                .await?;
+            Ok(registered == 1)
         })
     }
 
@@ -422,18 +423,25 @@ impl OAuthStore for RedisStore {
         })
     }
 
-    fn issue<'a>(
-        &'a self,
-        grant: u64,
-        client_id: &'a str,
-        scopes: Scopes,
-        access: &'a str,
-        refresh: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+    fn issue<'a>(&'a self, new: NewTokens<'a>) -> StoreFuture<'a, bool> {
+        let NewTokens {
+            grant,
+            client_id,
+            scopes,
+            access,
+            refresh,
+            ttl,
+            redeemed,
+        } = new;
         Box::pin(async move {
             let id = grant.to_string();
             let (ad, rd) = (digest_of(access), digest_of(refresh));
+            let redeemed_key = match redeemed {
+                Redeemed::Code(code) => format!("{}oauth:code:{}", self.prefix, digest_of(code)),
+                Redeemed::Refresh(token) => {
+                    format!("{}oauth:refresh:{}", self.prefix, digest_of(token))
+                }
+            };
             let mut a = StoredAccess {
                 grant: id.clone(),
                 write: scopes.write,
@@ -464,6 +472,7 @@ impl OAuthStore for RedisStore {
                         &ms(GRANT_TTL).to_string(),
                         client_id,
                         &(now_ms() / 1000).to_string(),
+                        &redeemed_key,
                     ],
                 )
                 .await?;
@@ -482,7 +491,7 @@ impl OAuthStore for RedisStore {
                 .run(
                     "spending a refresh token",
                     &self.scripts.spend_refresh,
-                    &[&digest, client_id],
+                    &[&digest, client_id, &now_ms().to_string()],
                 )
                 .await?;
             let refusal = match answer.first().map(String::as_str) {

@@ -32,6 +32,27 @@ pub struct NewGrant {
     pub login: StoredLogin,
 }
 
+/// Tokens to issue for a grant, for the code or refresh token just spent.
+pub struct NewTokens<'a> {
+    pub grant: u64,
+    pub client_id: &'a str,
+    pub scopes: Scopes,
+    pub access: &'a str,
+    pub refresh: &'a str,
+    pub ttl: Duration,
+    /// What was spent for them. A store that can fail between spending and issuing (Redis) lets the same
+    /// client spend it again for a short while as long as nothing was issued for it, so that a retry after a
+    /// 503 does not count as a replay.
+    pub redeemed: Redeemed<'a>,
+}
+
+/// The code or refresh token spent for new tokens.
+#[derive(Clone, Copy)]
+pub enum Redeemed<'a> {
+    Code(&'a str),
+    Refresh(&'a str),
+}
+
 /// A grant that ended: its NetSuite sign-in is to be revoked.
 pub struct Ended {
     pub subject: String,
@@ -69,17 +90,8 @@ pub trait OAuthStore: Send + Sync {
     fn refresh_scopes<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<Scopes>>;
     /// Forgets a grant and every token of it.
     fn end_grant(&self, grant: u64) -> StoreFuture<'_, ()>;
-    /// Stores a new access and refresh token for `grant`; `false` when the grant has ended meanwhile.
-    #[allow(clippy::too_many_arguments)]
-    fn issue<'a>(
-        &'a self,
-        grant: u64,
-        client_id: &'a str,
-        scopes: Scopes,
-        access: &'a str,
-        refresh: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool>;
+    /// Stores a new access and refresh token for their grant; `false` when the grant has ended meanwhile.
+    fn issue<'a>(&'a self, new: NewTokens<'a>) -> StoreFuture<'a, bool>;
     /// Spends a refresh token of `client_id`: its grant and scopes. A spent one presented again ends the grant.
     fn spend_refresh<'a>(
         &'a self,
@@ -224,19 +236,15 @@ impl OAuthStore for MemoryStore {
         ready(())
     }
 
-    fn issue<'a>(
-        &'a self,
-        grant: u64,
-        client_id: &'a str,
-        scopes: Scopes,
-        access: &'a str,
-        refresh: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
-        ready(
-            self.state()
-                .issue(grant, client_id, scopes, access, refresh, ttl),
-        )
+    fn issue<'a>(&'a self, new: NewTokens<'a>) -> StoreFuture<'a, bool> {
+        ready(self.state().issue(
+            new.grant,
+            new.client_id,
+            new.scopes,
+            new.access,
+            new.refresh,
+            new.ttl,
+        ))
     }
 
     fn spend_refresh<'a>(

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::AuthorizationServer;
 use super::metadata::no_store_json;
 use super::state::Scopes;
+use super::store::{NewTokens, Redeemed};
 use crate::auth::pkce::{is_valid_verifier, random_token, s256};
 
 /// Longest form accepted by `/token` and `/revoke`.
@@ -84,7 +85,7 @@ pub(super) async fn token(
             "this server's resource is its /mcp URL",
         );
     }
-    let (grant, scopes) = match get("grant_type") {
+    let (grant, scopes, redeemed) = match get("grant_type") {
         Some("authorization_code") => {
             let (Some(code), Some(verifier)) = (get("code"), get("code_verifier")) else {
                 return oauth_error(
@@ -128,7 +129,7 @@ pub(super) async fn token(
                     "the code does not match this client, redirect URI or code_verifier",
                 );
             }
-            (entry.grant, entry.scopes)
+            (entry.grant, entry.scopes, Redeemed::Code(code))
         }
         Some("refresh_token") => {
             let Some(refresh) = get("refresh_token") else {
@@ -171,6 +172,7 @@ pub(super) async fn token(
             (
                 grant,
                 asked.and_then(|a| granted.narrow(a)).unwrap_or(granted),
+                Redeemed::Refresh(refresh),
             )
         }
         None => {
@@ -198,7 +200,15 @@ pub(super) async fn token(
     let ttl = server.config.access_ttl;
     let issued = match server
         .state
-        .issue(grant, client_id, scopes, &access, &refresh, ttl)
+        .issue(NewTokens {
+            grant,
+            client_id,
+            scopes,
+            access: &access,
+            refresh: &refresh,
+            ttl,
+            redeemed,
+        })
         .await
     {
         Ok(issued) => issued,
