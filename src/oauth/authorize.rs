@@ -19,7 +19,6 @@ use crate::auth::pkce::{AuthorizeRequest, Pkce, random_token};
 use crate::auth::session::unix_now;
 use crate::auth::store::StoredLogin;
 
-/// An error page for requests that cannot be sent back to a client (unknown client or redirect URI).
 /// The state store cannot be reached: a page saying to try again (nothing was kept).
 pub(super) fn unreachable_page(e: &super::store::Unavailable) -> Response {
     tracing::warn!(error = %e, "the OAuth state is unreachable");
@@ -29,6 +28,7 @@ pub(super) fn unreachable_page(e: &super::store::Unavailable) -> Response {
     )
 }
 
+/// An error page for requests that cannot be sent back to a client (unknown client or redirect URI).
 pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     let escaped = message
         .replace('&', "&amp;")
@@ -299,7 +299,7 @@ pub(super) async fn netsuite_callback(
     let login = StoredLogin {
         account_id: netsuite.account.realm().to_owned(),
         client_id: netsuite.client.client_id.clone(),
-        refresh_token,
+        refresh_token: refresh_token.clone(),
         access_token: Some(grant.access_token),
         access_expires_at: Some(now.saturating_add(grant.lifetime.as_secs())),
         entity,
@@ -335,6 +335,19 @@ pub(super) async fn netsuite_callback(
         )
         .await;
     if let Err(e) = added {
+        // The person's fresh NetSuite sign-in is not kept anywhere: end it at NetSuite too.
+        let (http, url, client) = (
+            server.base.http().clone(),
+            netsuite.endpoints.revoke_url(),
+            netsuite.client.clone(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) =
+                crate::auth::code_grant::revoke(&http, &url, &client, &refresh_token).await
+            {
+                tracing::warn!(error = %e, "could not revoke a sign-in that could not be stored");
+            }
+        });
         return unreachable_page(&e);
     }
     server.persist().await;

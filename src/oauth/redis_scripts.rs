@@ -11,6 +11,39 @@
 //! zset `oauth:grants` (by creation; grant ids are random, so an id cannot be predicted or steered), `oauth:code:<digest>`, `oauth:access:<digest>`, `oauth:refresh:<digest>`, list
 //! `oauth:ended` (sealed tokens of ended grants, to revoke at NetSuite).
 
+use redis::Script;
+
+/// The scripts, loaded once (Redis caches them by digest).
+pub struct Scripts {
+    pub register: Script,
+    pub add_pending: Script,
+    pub take_pending: Script,
+    pub add_grant: Script,
+    pub take_code: Script,
+    pub end_grant: Script,
+    pub issue: Script,
+    pub spend_refresh: Script,
+    pub access: Script,
+    pub revoke: Script,
+}
+
+impl Scripts {
+    pub fn load() -> Self {
+        Scripts {
+            register: Script::new(REGISTER),
+            add_pending: Script::new(ADD_PENDING),
+            take_pending: Script::new(TAKE_PENDING),
+            add_grant: Script::new(&add_grant()),
+            take_code: Script::new(&take_code()),
+            end_grant: Script::new(&end_grant()),
+            issue: Script::new(ISSUE),
+            spend_refresh: Script::new(&spend_refresh()),
+            access: Script::new(ACCESS),
+            revoke: Script::new(&revoke()),
+        }
+    }
+}
+
 /// Removes a grant and everything issued for it; its NetSuite tokens go to the `ended` list (bounded).
 const REMOVE_GRANT: &str = r#"
 local function remove_grant(p, id)

@@ -15,12 +15,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::Script;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::grant::{People, grant_identity};
-use super::redis_entries::*;
-use super::redis_scripts as lua;
+use super::redis_entries::{
+    Seals, StoredAccess, StoredClient, StoredCode, StoredEnded, StoredPending, StoredRefresh,
+    access_says, client_says, code_says, grant_says, instant_to_ms, ms, ms_to_instant, now_ms,
+    random_id, refresh_says, to_json, unpending,
+};
+use super::redis_scripts::Scripts;
 use super::state::{CODE_TTL, Client, Code, Grant, PENDING_TTL, Pending, Scopes, digest_of};
 use super::store::{Ended, NewGrant, NewTokens, OAuthStore, Redeemed, StoreFuture, Unavailable};
 use crate::auth::shared_login::{LOGIN_TTL, open_from_slot, seal_for_slot};
@@ -40,20 +43,6 @@ const MAX_GRANTS: usize = 10_000;
 const MAX_LIVE: usize = 1_000;
 /// Binds vouches and sealed sign-ins to their purpose.
 const SEAL_CONTEXT: &str = "netsuite-mcp oauth state in redis v1";
-
-/// The scripts, loaded once (Redis caches them by digest).
-struct Scripts {
-    register: Script,
-    add_pending: Script,
-    take_pending: Script,
-    add_grant: Script,
-    take_code: Script,
-    end_grant: Script,
-    issue: Script,
-    spend_refresh: Script,
-    access: Script,
-    revoke: Script,
-}
 
 /// The store.
 pub struct RedisStore {
@@ -78,18 +67,7 @@ impl RedisStore {
             seals,
             state_key,
             people,
-            scripts: Scripts {
-                register: Script::new(lua::REGISTER),
-                add_pending: Script::new(lua::ADD_PENDING),
-                take_pending: Script::new(lua::TAKE_PENDING),
-                add_grant: Script::new(&lua::add_grant()),
-                take_code: Script::new(&lua::take_code()),
-                end_grant: Script::new(&lua::end_grant()),
-                issue: Script::new(lua::ISSUE),
-                spend_refresh: Script::new(&lua::spend_refresh()),
-                access: Script::new(lua::ACCESS),
-                revoke: Script::new(&lua::revoke()),
-            },
+            scripts: Scripts::load(),
             live: Mutex::new(HashMap::new()),
         })
     }
@@ -98,7 +76,7 @@ impl RedisStore {
     async fn run<T: redis::FromRedisValue>(
         &self,
         what: &'static str,
-        script: &Script,
+        script: &redis::Script,
         args: &[&str],
     ) -> Result<T, Unavailable> {
         let mut call = script.prepare_invoke();
