@@ -219,3 +219,48 @@ async fn a_confidential_client_signs_in_with_basic_auth_and_keeps_its_refresh_to
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_call_cancelled_while_its_refresh_is_at_netsuite_still_keeps_the_rotated_sign_in() {
+    let account = common::start(Algorithm::ES256).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = login_env(&account, dir.path());
+    sign_in(&account, dir.path()).await;
+    let original = stored(dir.path());
+    account.sandbox.expire_all_tokens();
+    // NetSuite carries out the refresh at once but answers slowly: the call is cancelled in between.
+    account
+        .sandbox
+        .set_token_latency(Duration::from_millis(1500));
+    let mcp = mcp_support::spawn_with_env(&[], &env).await;
+    let query = json!({"query": "SELECT id FROM customer ORDER BY id", "limit": 1});
+    let before = account.sandbox.counters().token_requests;
+    {
+        let call = mcp.try_call("run_suiteql", query.clone());
+        tokio::pin!(call);
+        let refreshing = async {
+            while account.sandbox.counters().token_requests == before {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::select! {
+            done = &mut call => panic!("the call finished before it could be cancelled: {done:?}"),
+            () = refreshing => {}
+        }
+        // Dropping the call future here sends notifications/cancelled.
+    }
+    account.sandbox.set_token_latency(Duration::ZERO);
+    assert!(
+        mcp_support::eventually(Duration::from_secs(10), || {
+            stored(dir.path())["refresh_token"] != original["refresh_token"]
+        })
+        .await,
+        "the rotated refresh token was not saved after the call was cancelled"
+    );
+    // The next call uses the saved sign-in: no second refresh with the spent token.
+    mcp.ok("run_suiteql", query).await;
+    mcp.close().await;
+    let counters = account.sandbox.login_counters();
+    assert_eq!(counters.refreshes, 1, "{counters:?}");
+    assert_eq!(counters.refresh_reuse_rejections, 0, "{counters:?}");
+}

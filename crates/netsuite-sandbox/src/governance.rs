@@ -221,10 +221,19 @@ pub(crate) async fn govern(
             return fault.into_response_for(FaultTarget::Token, &shared.account_id);
         }
         let delay = Duration::from_micros(gov.token_latency_micros.load(Ordering::SeqCst));
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        return next.run(request).await;
+        // As at NetSuite, a token request that arrived is carried out even if the client goes away while waiting
+        // for the answer (a refresh token is then spent, and the client never hears of its successor); the
+        // latency is the answer's way back.
+        let work = tokio::spawn(async move {
+            let response = next.run(request).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            response
+        });
+        return work
+            .await
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
     }
     if endpoint == Endpoint::Login {
         return next.run(request).await;
