@@ -47,7 +47,8 @@ pub enum ScaleError {
 /// time limit of every command. Cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
-    client: redis::Client,
+    // Boxed in an Arc: with TLS parameters the client is some 300 bytes, and handles are cloned and embedded.
+    client: std::sync::Arc<redis::Client>,
     manager: ConnectionManager,
     prefix: String,
     timeout: Duration,
@@ -112,7 +113,7 @@ impl Redis {
                 reason: format!("{:?}", e.kind()),
             })?;
         Ok(Self {
-            client,
+            client: std::sync::Arc::new(client),
             manager,
             prefix: config.prefix.clone(),
             timeout: config.timeout,
