@@ -353,6 +353,35 @@ async fn completions_offer_record_types_customer_names_and_dates() {
 }
 
 #[tokio::test]
+async fn typed_percent_and_underscore_complete_literally_not_as_wildcards() {
+    let account = common::start(Algorithm::ES256).await;
+    // Only this test's sandbox has it: no other test's counts change.
+    account
+        .sandbox
+        .store()
+        .record_create(
+            "customer",
+            &json!({"companyName": "A_Literal Corp", "isInactive": false}),
+            netsuite_sandbox::data::NameValidation::Ignore,
+        )
+        .unwrap();
+    let mcp = spawn(&account, &[], &[]).await;
+    let others = run(&mcp, "SELECT companyname FROM customer WHERE isinactive = 'F' AND UPPER(companyname) LIKE 'A%' AND companyname <> 'A_Literal Corp'").await;
+    assert!(
+        !others["rows"].as_array().unwrap().is_empty(),
+        "the seed has other names starting with A, which an unescaped `A_%` would match: {others}"
+    );
+    let customer = Reference::for_prompt("customer_history");
+    let underscore = complete(&mcp, customer.clone(), "customer", "a_").await;
+    assert_eq!(underscore.values, ["A_Literal Corp"]);
+    let percent = complete(&mcp, customer.clone(), "customer", "%").await;
+    assert!(percent.values.is_empty(), "{:?}", percent.values);
+    let backslash = complete(&mcp, customer, "customer", "\\").await;
+    assert!(backslash.values.is_empty(), "{:?}", backslash.values);
+    mcp.close().await;
+}
+
+#[tokio::test]
 async fn resources_prompts_and_completions_expose_nothing_the_governance_hides() {
     let account = common::start(Algorithm::ES256).await;
     // Only the records toolset: no describe_record_type, no run_suiteql.

@@ -273,6 +273,52 @@ async fn metadata_lists_and_describes_record_types() {
 }
 
 #[tokio::test]
+async fn a_refusal_naming_a_record_type_drops_only_that_types_cached_schema() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &[], &[]).await;
+    let describe = |t: &'static str| {
+        let mcp = &mcp;
+        async move {
+            mcp.ok("describe_record_type", json!({"record_type": t}))
+                .await;
+        }
+    };
+    let sent = || account.sandbox.counters().api_requests;
+    describe("customer").await;
+    describe("vendor").await;
+    let before = sent();
+    describe("customer").await;
+    describe("vendor").await;
+    assert_eq!(sent(), before, "both schemas are cached");
+
+    // NetSuite refuses a read of a customer that does not exist (NONEXISTENT_ID).
+    mcp.err(
+        "get_record",
+        json!({"record_type": "customer", "id": "99999999"}),
+    )
+    .await;
+    let before = sent();
+    describe("vendor").await;
+    assert_eq!(sent(), before, "vendor's schema is kept");
+    describe("customer").await;
+    assert!(sent() > before, "customer's schema is asked for again");
+
+    // A SuiteQL refusal names no record type: everything is dropped.
+    mcp.err(
+        "run_suiteql",
+        json!({"query": "SELECT nosuchcolumn FROM customer"}),
+    )
+    .await;
+    let before = sent();
+    describe("vendor").await;
+    assert!(
+        sent() > before,
+        "after a SuiteQL refusal vendor is asked for again"
+    );
+    mcp.close().await;
+}
+
+#[tokio::test]
 async fn call_restlet_reaches_the_deployed_script_with_params_and_body() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &["--toolsets", "restlets"], &[]).await;

@@ -26,7 +26,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use common::TestAccount;
+use common::{ACCOUNT, TestAccount};
 use mcp_support::{Recorder, eventually};
 use redis_support::RedisServer;
 
@@ -231,7 +231,7 @@ async fn a_killed_instance_gives_its_slots_back_after_the_lease() {
         let client = Arc::clone(&client);
         tokio::spawn(async move { call(&client, "run_suiteql", suiteql(n)).await });
     }
-    let holders = "netsuite-mcp:limiter:holders";
+    let holders = &format!("netsuite-mcp:limiter:{ACCOUNT}:holders");
     let mut held = 0;
     for _ in 0..500 {
         held = redis.zcard(holders).await;
@@ -412,9 +412,9 @@ async fn waiters_get_slots_in_the_order_they_asked() {
         return;
     };
     let (a, b, c) = (
-        scale(&redis, None).limiter(1),
-        scale(&redis, None).limiter(1),
-        scale(&redis, None).limiter(1),
+        scale(&redis, None).limiter(ACCOUNT, 1),
+        scale(&redis, None).limiter(ACCOUNT, 1),
+        scale(&redis, None).limiter(ACCOUNT, 1),
     );
     let held = a.acquire().await.unwrap();
     let order = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -443,8 +443,8 @@ async fn without_redis_the_limiter_fails_fast_or_falls_back_and_recovers() {
     let Some(mut redis) = RedisServer::start().await else {
         return;
     };
-    let strict = scale(&redis, None).limiter(4);
-    let lenient = scale(&redis, Some(2)).limiter(4);
+    let strict = scale(&redis, None).limiter(ACCOUNT, 4);
+    let lenient = scale(&redis, Some(2)).limiter(ACCOUNT, 4);
     drop(strict.acquire().await.unwrap());
     redis.stop();
     let err = tokio::time::timeout(Duration::from_secs(10), strict.acquire())

@@ -13,36 +13,21 @@ use crate::netsuite::{SearchRestlet, SearchRoute};
 
 const TOOLSET: &str = "analytics";
 
-const LIST_SEARCHES: &str = "List the saved searches this role can run. These are the reports finance and \
-operations teams already maintain and trust (e.g. \"Open Invoices\", \"Sales by Month\"). Result: `searches` \
-(each `id`, `script_id` such as customsearch_open_invoices, `title`, `record_type`), `total_results`, `has_more`, \
-`next_offset`, and `route` (how NetSuite was reached: `rest` or `restlet`). `filter` keeps searches whose title or \
-script id contains the text (case-insensitive). Paging: at most `limit` entries (1-1000, default 100) from \
-`offset`; when `has_more` is true call again with `offset` = `next_offset`.";
+const LIST_SEARCHES: &str = "List the saved searches this role can run: reports teams already maintain and \
+trust (e.g. \"Open Invoices\"). Paged: call again with `offset` = `next_offset` while \
+`has_more`.";
 
-const RUN_SEARCH: &str = "Run a saved search and get its rows as a table. The rows are exactly what the search \
-defines (its filters, joins, formulas and summary columns). Prefer it over run_suiteql when the user names a saved search \
-or asks for a figure their team already reports from one: the numbers then match what they see in NetSuite. Use \
-run_suiteql for questions no saved search answers. `search_id` is the internal id (e.g. \"42\") or script id \
-(e.g. customsearch_open_invoices) from list_saved_searches. Result: `columns` (the search's column labels), `rows` \
-(arrays aligned with columns; null where the value is empty; values are strings as NetSuite formats them), \
-`row_count`, `total_results`, `has_more`, `next_offset`, and `route` (`rest` or `restlet`). Paging: at most \
-`limit` rows (1-1000, default 100) from `offset`; when `has_more` is true call again with `offset` = \
-`next_offset`. Large results are cut to fit the size budget (`truncated` is true and `note` says where to \
-continue). Rows keep the search's sort order; a search without a sort may page inconsistently.";
+const RUN_SEARCH: &str = "Run a saved search and get its rows as a table, exactly as the search defines them. \
+Prefer it over run_suiteql when the user names a saved search or asks for a figure their team reports from one: \
+the numbers then match NetSuite's. Paged: call again with \
+`offset` = `next_offset` while `has_more`; a search without a sort may page inconsistently.";
 
-const LIST_DATASETS: &str = "List the SuiteAnalytics datasets this role can run. Datasets are the sources of \
-SuiteAnalytics workbooks. Result: `datasets` (each `id` and `name`), `total_results`, `has_more`, `next_offset`. \
-`filter` keeps datasets whose name or id contains the text (case-insensitive). Paging: at most `limit` entries \
-(1-1000, default 100) from `offset`; when `has_more` is true call again with `offset` = `next_offset`.";
+const LIST_DATASETS: &str = "List the SuiteAnalytics datasets (the sources of workbooks) this role can run. \
+Paged: call again with `offset` = `next_offset` while `has_more`.";
 
-const RUN_DATASET: &str = "Run a SuiteAnalytics dataset and get its rows as a table. Prefer it over \
-run_suiteql when the user names a dataset or workbook source: its joins and criteria are already defined. \
-`dataset_id` comes from list_datasets. Result: `columns`, `rows` (arrays aligned with columns; null where the \
-value is empty; values are strings as NetSuite returns them), `row_count`, `total_results`, `has_more` and \
-`next_offset`. Paging: at most `limit` rows (1-1000, default 100) from `offset`; when `has_more` is true call \
-again with `offset` = `next_offset`. Large results are cut to fit the size budget (`truncated` is true and \
-`note` says where to continue). At most 100000 rows can be paged through.";
+const RUN_DATASET: &str = "Run a SuiteAnalytics dataset and get its rows as a table. Prefer it over run_suiteql \
+when the user names a dataset or workbook source: its joins and criteria are already defined. Paged: call again \
+with `offset` = `next_offset` while `has_more`; 100000 rows at most.";
 
 fn default_limit() -> u32 {
     100
@@ -52,14 +37,14 @@ fn default_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListInput {
-    /// Optional text the title (or name) or id must contain, case-insensitive. Example: "invoice".
+    /// Text the title (or name) or id must contain, case-insensitive, e.g. "invoice".
     #[serde(default)]
     pub filter: Option<String>,
-    /// Entries to return, 1 to 1000. Example: 50.
+    /// Entries to return per page.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 1000))]
     pub limit: u32,
-    /// Index of the first entry to return (0-based); use the previous result's `next_offset`.
+    /// First entry, 0-based: the previous result's `next_offset`.
     #[serde(default)]
     pub offset: u32,
 }
@@ -68,15 +53,15 @@ pub struct ListInput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunSavedSearchInput {
-    /// Internal id (e.g. "42") or script id (e.g. "customsearch_open_invoices") of the saved search.
+    /// Internal id (e.g. "42") or script id (e.g. "customsearch_open_invoices") from list_saved_searches.
     #[serde(deserialize_with = "super::args::string_or_number")]
     #[schemars(with = "String")]
     pub search_id: String,
-    /// Rows to return, 1 to 1000. Example: 50.
+    /// Rows to return per page.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 1000))]
     pub limit: u32,
-    /// Index of the first row to return (0-based, any value); use the previous result's `next_offset`.
+    /// First row, 0-based: the previous result's `next_offset`.
     #[serde(default)]
     pub offset: u32,
 }
@@ -85,15 +70,15 @@ pub struct RunSavedSearchInput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunDatasetInput {
-    /// Id of the dataset, e.g. "custdataset_sales_by_customer" (from list_datasets).
+    /// Dataset id from list_datasets, e.g. "custdataset_sales_by_customer".
     #[serde(deserialize_with = "super::args::string_or_number")]
     #[schemars(with = "String")]
     pub dataset_id: String,
-    /// Rows to return, 1 to 1000. Example: 50.
+    /// Rows to return per page.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 1000))]
     pub limit: u32,
-    /// Index of the first row to return (0-based, any value); use the previous result's `next_offset`.
+    /// First row, 0-based: the previous result's `next_offset`.
     #[serde(default)]
     pub offset: u32,
 }
@@ -103,11 +88,11 @@ pub struct RunDatasetInput {
 pub struct SavedSearchEntry {
     /// Internal id.
     pub id: String,
-    /// Script id, e.g. `customsearch_open_invoices`; null when NetSuite did not give one.
+    /// Script id, e.g. `customsearch_open_invoices`.
     pub script_id: Option<String>,
     /// The search's title.
     pub title: String,
-    /// Record type it searches, e.g. `transaction`; null when unknown.
+    /// Record type it searches, e.g. `transaction`.
     pub record_type: Option<String>,
 }
 
@@ -115,15 +100,15 @@ pub struct SavedSearchEntry {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SavedSearchList {
     pub searches: Vec<SavedSearchEntry>,
-    /// Searches matching the filter in all.
+    /// Searches matching in all.
     pub total_results: u64,
     /// Whether more searches follow.
     pub has_more: bool,
-    /// The `offset` for the next call; null when there are no more.
+    /// The `offset` of the next page; null at the end.
     pub next_offset: Option<u64>,
-    /// Whether entries were cut to fit the size budget.
+    /// Whether entries were cut to the size limit.
     pub truncated: bool,
-    /// How NetSuite was reached: `rest` (NetSuite's saved-search endpoints) or `restlet` (our RESTlet).
+    /// How NetSuite was reached: `rest` or `restlet`.
     pub route: String,
 }
 
@@ -144,9 +129,9 @@ pub struct DatasetList {
     pub total_results: u64,
     /// Whether more datasets follow.
     pub has_more: bool,
-    /// The `offset` for the next call; null when there are no more.
+    /// The `offset` of the next page; null at the end.
     pub next_offset: Option<u64>,
-    /// Whether entries were cut to fit the size budget.
+    /// Whether entries were cut to the size limit.
     pub truncated: bool,
 }
 
@@ -155,7 +140,7 @@ pub struct DatasetList {
 pub struct SavedSearchResult {
     #[serde(flatten)]
     pub table: SuiteQlResult,
-    /// How NetSuite was reached: `rest` (NetSuite's saved-search endpoints) or `restlet` (our RESTlet).
+    /// How NetSuite was reached: `rest` or `restlet`.
     pub route: String,
 }
 

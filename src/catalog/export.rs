@@ -10,27 +10,24 @@ use super::{CatalogTool, ToolContext, ToolError, annotations};
 use crate::netsuite::MAX_QUERY_ROWS;
 
 const DESCRIPTION: &str = "Export the whole result of a read-only SuiteQL query (up to 100000 rows) as a CSV or \
-JSON Lines file, for reports too large to read in the conversation. Returns a resource link to \
-`netsuite://exports/{id}` (read it with resources/read) and a summary: `row_count`, `columns`, `bytes`, \
-`limit_reached` (true when the query has more rows than `max_rows`), `expires_at` (the file is deleted then; \
-export again if needed). The file is only readable from this connection. Use run_suiteql instead to look at rows \
-yourself; use this when the user wants the data as a file or the rows would not fit. CSV: a header row, RFC 4180 \
-quoting, CRLF line ends; JSON Lines: one object per row with every column (null where empty). Values are strings \
-as NetSuite returns them (booleans \"T\"/\"F\"). Add ORDER BY on a unique column (e.g. id) so rows come out in a \
-stable order. SuiteQL rules as for run_suiteql: no LIMIT (use `max_rows`), record and field ids as names.";
+JSON Lines file. For when the user wants the data as a file or the rows would not fit in the conversation \
+(run_suiteql shows rows to you). Returns a resource link to read with resources/read, from this connection only, \
+until `expires_at` (export again after). CSV: a header row, RFC 4180 quoting, CRLF line ends; JSON Lines: one \
+object per row with every column (null where empty). Values are strings as NetSuite returns them (booleans \
+\"T\"/\"F\"). ORDER BY a unique column (e.g. id) for a stable order. SuiteQL as for run_suiteql.";
 
 /// Arguments of `export_suiteql`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportSuiteQlInput {
-    /// The SuiteQL query, ordered by a unique column, e.g.
-    /// `SELECT id, tranid, trandate, foreigntotal FROM transaction WHERE type = 'CustInvc' ORDER BY id`.
-    /// Do not add LIMIT or FETCH FIRST: use `max_rows`.
+    /// The query, ordered by a unique column, e.g.
+    /// `SELECT id, tranid, trandate FROM transaction WHERE type = 'CustInvc' ORDER BY id`; no LIMIT or FETCH
+    /// FIRST (use `max_rows`).
     pub query: String,
     /// File format: `csv` (default) or `jsonl`.
     #[serde(default)]
     pub format: ExportFormat,
-    /// Most rows to export, 1 to 100000 (default 100000, NetSuite's ceiling for one query).
+    /// Most rows to export (100000 is NetSuite's ceiling for one query).
     #[serde(default = "default_max_rows")]
     #[schemars(range(min = 1, max = 100000))]
     pub max_rows: u32,
@@ -43,7 +40,7 @@ fn default_max_rows() -> u32 {
 /// Result of `export_suiteql`: where the file is and what it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ExportResult {
-    /// The file's URI, `netsuite://exports/{id}`; read it with resources/read.
+    /// The file's URI (`netsuite://exports/{id}`).
     pub uri: String,
     /// `text/csv` or `application/jsonl`.
     pub mime_type: String,
@@ -51,13 +48,13 @@ pub struct ExportResult {
     pub format: ExportFormat,
     /// Rows in the file (the CSV header row not counted).
     pub row_count: usize,
-    /// Column names, the union over all rows, in first-seen order (the CSV header).
+    /// Column names, in first-seen order (the CSV header).
     pub columns: Vec<String>,
     /// Size of the file in bytes (UTF-8).
     pub bytes: usize,
-    /// Rows the whole query returns, as NetSuite reports it.
+    /// Rows in the whole result.
     pub total_results: Option<u64>,
-    /// Whether the query has more rows than the file holds (`max_rows` or the 100000-row ceiling was reached).
+    /// Whether the query has more rows than the file holds (`max_rows` reached).
     pub limit_reached: bool,
     /// When the file is deleted (RFC 3339, UTC).
     pub expires_at: String,

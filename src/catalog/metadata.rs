@@ -10,8 +10,7 @@ use crate::netsuite::FieldInfo;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListRecordTypesInput {
-    /// Only record types whose name contains this text (case-insensitive), e.g. `order` or
-    /// `customrecord`. Omit for all.
+    /// Only record types whose name contains this text (case-insensitive), e.g. `order`, `customrecord`.
     #[serde(default)]
     pub filter: Option<String>,
 }
@@ -19,7 +18,7 @@ pub struct ListRecordTypesInput {
 /// Record type names.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListRecordTypesResult {
-    /// Record type ids usable as `record_type` and, for SuiteQL, usually as table names.
+    /// Record type ids, sorted.
     pub record_types: Vec<String>,
 }
 
@@ -44,10 +43,8 @@ pub fn list_record_types() -> CatalogTool {
     CatalogTool::typed(
         "list_record_types",
         "metadata",
-        "List the record types (standard and custom) this NetSuite role can access through REST, e.g. customer, \
-         salesorder, customrecord_project. Use it to find the right `record_type` before calling the record \
-         tools, or a table name for run_suiteql; then describe_record_type gives its fields. Pass `filter` to \
-         narrow the list.",
+        "List the record types (standard and custom) this role can access through REST, e.g. customer, \
+         customrecord_project. They are the `record_type` of the record tools and, usually, SuiteQL tables.",
         annotations("List record types", true, false, true, true),
         |ctx: ToolContext, input: ListRecordTypesInput| async move {
             let filter = input
@@ -69,10 +66,8 @@ pub fn describe_record_type() -> CatalogTool {
     CatalogTool::typed(
         "describe_record_type",
         "metadata",
-        "Describe the fields of one record type: for each field its id (`name`), JSON type, UI label (`title`), \
-         format, whether it can be null, whether list_records can filter on it (`filterable`) and whether it is \
-         custom. Call it before querying or writing an unfamiliar record type: field ids are what record values, \
-         `fields`, `q` filters and SuiteQL columns use. Sublists and references have type object.",
+        "Describe the fields of one record type. Field ids are what record values, `fields`, `q` filters and \
+         SuiteQL columns use.",
         annotations("Describe record type", true, false, true, true),
         |ctx: ToolContext, input: DescribeRecordTypeInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;

@@ -224,17 +224,29 @@ impl CatalogTool {
             .unwrap_or(false)
     }
 
-    /// Runs the tool. When NetSuite answers that a record type, record or field does not exist, the cached
-    /// metadata of this identity is dropped: the account's customization may have changed since it was read.
+    /// Runs the tool. When NetSuite answers that a record type, record or field does not exist, cached metadata
+    /// of this identity is dropped, since the account's customization may have changed since it was read: the
+    /// schema of the record type the call named (`record_type`), or everything when the call names none (a
+    /// SuiteQL query's tables are not known here).
     pub fn call(&self, ctx: ToolContext, args: JsonObject) -> ToolFuture {
         let client = ctx.client.clone();
+        let record_type = args
+            .get("record_type")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let call = (self.handler)(ctx, args);
         Box::pin(async move {
             let outcome = call.await;
             if let Err(ToolError::NetSuite(NetSuiteError::Api(api))) = &outcome
                 && metadata_may_be_stale(api.class())
             {
-                client.metadata_cache().clear();
+                match record_type {
+                    // Not found may mean the type itself is gone: its name leaves the type list too.
+                    Some(t) => client
+                        .metadata_cache()
+                        .forget_type(&t, api.class() == ErrorClass::NotFound),
+                    None => client.metadata_cache().clear(),
+                }
             }
             outcome
         })

@@ -3,6 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+/// The dialect MCP assumes for a schema without `$schema`.
+const DEFAULT_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
 /// Which side of a tool a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -14,6 +17,11 @@ pub enum Side {
 
 /// Rewrites `schema` in place, recursively.
 pub fn make_portable(schema: &mut Map<String, Value>, side: Side) {
+    // JSON Schema 2020-12 is MCP's default dialect when `$schema` is absent (SEP-1613): naming it costs every
+    // tools/list 60 characters per schema and tells no client anything.
+    if schema.get("$schema").and_then(Value::as_str) == Some(DEFAULT_DIALECT) {
+        schema.shift_remove("$schema");
+    }
     drop_nonstandard_format(schema);
     if let Some(Value::Array(types)) = schema.get("type").cloned() {
         let non_null: Vec<Value> = types
@@ -108,6 +116,18 @@ mod tests {
         let Value::Object(mut m) = v else { panic!() };
         make_portable(&mut m, side);
         Value::Object(m)
+    }
+
+    #[test]
+    fn the_default_dialect_is_left_implicit_and_another_kept() {
+        let out = portable(
+            json!({"$schema": DEFAULT_DIALECT, "type": "object"}),
+            Side::Input,
+        );
+        assert_eq!(out, json!({"type": "object"}));
+        let draft7 =
+            json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"});
+        assert_eq!(portable(draft7.clone(), Side::Output), draft7);
     }
 
     #[test]

@@ -14,17 +14,16 @@ use crate::netsuite::records::is_name;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetRecordInput {
-    /// Record type id, lower case as in NetSuite's REST API, e.g. `customer`, `salesorder`, `invoice`,
-    /// `customrecord_project`. list_record_types lists them.
+    /// Record type id, e.g. `customer`, `salesorder`, `customrecord_project`.
     pub record_type: String,
-    /// Internal id (digits, e.g. `107`) or `eid:` plus the external id (e.g. `eid:CUST-001`).
+    /// Internal id (e.g. `107`) or `eid:` plus the external id (e.g. `eid:CUST-001`).
     pub id: String,
-    /// Only these body fields, e.g. `["companyname", "email"]` (field ids from describe_record_type).
-    /// Omit for all fields. Sublist fields cannot be selected.
+    /// Only these body fields, e.g. `["companyname", "email"]` (ids from describe_record_type); omit for all.
+    /// Sublist fields cannot be selected.
     #[serde(default)]
     pub fields: Option<Vec<String>>,
-    /// Also return the lines of sublists and the fields of subrecords (e.g. the `item` lines of a
-    /// sales order, the `addressbook` of a customer). Default false: sublists come back empty.
+    /// Also return sublist lines and subrecord fields (a sales order's `item` lines, a customer's
+    /// `addressbook`); otherwise sublists come back empty.
     #[serde(default)]
     pub expand_sub_resources: bool,
 }
@@ -40,19 +39,18 @@ pub struct RecordObject(pub Map<String, Value>);
 pub struct ListRecordsInput {
     /// Record type id, e.g. `customer`, `salesorder`.
     pub record_type: String,
-    /// Optional NetSuite filter on body fields: `field OPERATOR value`, joined with AND / OR. Quote
-    /// strings with spaces in double quotes. Examples: `email START_WITH "a"`,
-    /// `companyname CONTAIN "Acme" AND isinactive IS false`, `id ANY_OF [1, 2, 3]`,
+    /// Filter on body fields: `field OPERATOR value` joined with AND / OR, strings with spaces in double
+    /// quotes, e.g. `companyname CONTAIN "Acme" AND isinactive IS false`, `id ANY_OF [1, 2]`,
     /// `datecreated ON_OR_AFTER "1/1/2024"`. Operators: EMPTY, IS, ANY_OF, BETWEEN, EQUAL, GREATER,
     /// GREATER_OR_EQUAL, LESS, LESS_OR_EQUAL, CONTAIN, START_WITH, AFTER, BEFORE, ON, ON_OR_AFTER,
     /// ON_OR_BEFORE, each with a _NOT form.
     #[serde(default)]
     pub q: Option<String>,
-    /// Ids to return, 1 to 1000. Example: 100.
+    /// Ids to return per page.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 1000))]
     pub limit: u32,
-    /// Index of the first id to return (0-based, any value); use the previous result's `next_offset`.
+    /// First id, 0-based: the previous result's `next_offset`.
     #[serde(default)]
     pub offset: u32,
 }
@@ -64,17 +62,17 @@ fn default_limit() -> u32 {
 /// A page of record ids.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListRecordsResult {
-    /// Internal ids of the matching records (strings), in NetSuite's order.
+    /// Internal ids, in NetSuite's order.
     pub ids: Vec<String>,
-    /// Records matching in total, as NetSuite reports it.
+    /// Records matching in all.
     pub total_results: Option<u64>,
     /// Whether more ids follow.
     pub has_more: bool,
-    /// The `offset` for the next call; null when there are no more ids.
+    /// The `offset` of the next page; null at the end.
     pub next_offset: Option<u64>,
-    /// Whether ids were cut to fit the size budget.
+    /// Whether ids were cut to the size limit.
     pub truncated: bool,
-    /// What was cut and how to continue, when something was.
+    /// What was cut and where to continue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -99,11 +97,8 @@ pub fn get_record() -> CatalogTool {
     CatalogTool::typed(
         "get_record",
         "records",
-        "Get one NetSuite record by type and id, with its body fields (and, on request, its sublists such as \
-         sales order lines or a customer's addresses). Use it when you know the id; find ids with list_records \
-         (simple filters) or run_suiteql (joins, searches). Reference fields come back as {id, refName}; dates are \
-         ISO 8601. Pass `fields` to get only what you need: full records can be long. Errors with NONEXISTENT_ID \
-         when there is no such record.",
+        "Get one NetSuite record by type and id. References come back as {id, refName}, dates as ISO 8601. Full records are long: pass `fields` for only what you need. \
+         NONEXISTENT_ID when there is no such record.",
         annotations("Get record", true, false, true, true),
         |ctx: ToolContext, input: GetRecordInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;
@@ -129,10 +124,9 @@ pub fn list_records() -> CatalogTool {
     CatalogTool::typed(
         "list_records",
         "records",
-        "List the internal ids of records of one type, optionally filtered on body fields with NetSuite's `q` \
-         syntax. Returns ids only: fetch details with get_record, or use run_suiteql when you need columns, \
-         joins or sorting. Paging: at most `limit` ids (1-1000, default 100) from `offset`; when `has_more` is \
-         true call again with `offset` = `next_offset`.",
+        "List the internal ids of records of one type, optionally filtered on body fields (`q`). Ids only: get \
+         details with get_record, or use run_suiteql for columns, joins or sorting. Paged: call again with \
+         `offset` = `next_offset` while `has_more`.",
         annotations("List records", true, false, true, true),
         |ctx: ToolContext, input: ListRecordsInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;

@@ -15,9 +15,8 @@ use crate::netsuite::RecordId;
 pub struct CreateRecordInput {
     /// Record type id, e.g. `customer`, `salesorder`, `contact`.
     pub record_type: String,
-    /// Field values as a JSON object (not a string). References take `{"id": "..."}`; sublists take
-    /// `{"items": [...]}`. Example: `{"companyname": "Acme Ltd", "email": "ap@acme.example",
-    /// "subsidiary": {"id": "1"}}`. describe_record_type lists the field ids.
+    /// Field values as a JSON object (not a string); references take `{"id": "..."}`, sublists
+    /// `{"items": [...]}`, e.g. `{"companyname": "Acme Ltd", "subsidiary": {"id": "1"}}`.
     pub values: Map<String, Value>,
 }
 
@@ -29,11 +28,10 @@ pub struct UpdateRecordInput {
     pub record_type: String,
     /// Internal id (e.g. `107`) or `eid:` plus the external id.
     pub id: String,
-    /// Only the fields to change, as a JSON object; omitted fields stay as they are, `null` clears a
-    /// field. Example: `{"phone": "555-0100", "comments": null}`.
+    /// The fields to change as a JSON object; `null` clears one, e.g. `{"phone": "555-0100", "comments": null}`.
     pub values: Map<String, Value>,
-    /// Sublists whose lines are replaced by the lines sent in `values` (lines not sent are removed),
-    /// e.g. `["item"]`. Sublists not named here are merged.
+    /// Sublists whose lines are replaced by those sent in `values` (lines not sent are removed), e.g.
+    /// `["item"]`.
     #[serde(default)]
     pub replace: Option<Vec<String>>,
 }
@@ -44,7 +42,7 @@ pub struct UpdateRecordInput {
 pub struct UpsertRecordInput {
     /// Record type id, e.g. `customer`.
     pub record_type: String,
-    /// The external id that identifies the record (letters, digits, _ and -), e.g. `CRM-10042`.
+    /// External id (letters, digits, _ and -), e.g. `CRM-10042`.
     pub external_id: String,
     /// Field values as a JSON object, e.g. `{"companyname": "Acme Ltd"}`.
     pub values: Map<String, Value>,
@@ -63,7 +61,7 @@ pub struct DeleteRecordInput {
 /// The record written.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct WriteResult {
-    /// Internal id of the record (from NetSuite's Location header); null if NetSuite did not say.
+    /// Internal id; null if NetSuite did not say.
     pub id: Option<String>,
     /// The record type written.
     pub record_type: String,
@@ -72,7 +70,7 @@ pub struct WriteResult {
 /// The record upserted.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct UpsertResult {
-    /// Internal id of the record, when NetSuite returns it.
+    /// Internal id, when NetSuite returns it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The external id the record is known by.
@@ -106,9 +104,8 @@ pub fn create_record() -> CatalogTool {
     CatalogTool::typed(
         "create_record",
         "records_write",
-        "Create a NetSuite record and return its new internal id. Pass field values as a JSON object; fields \
-         left out take NetSuite's defaults. Check required fields and ids with describe_record_type first. Not \
-         idempotent: calling twice creates two records (use upsert_record with an external id to avoid \
+        "Create a NetSuite record; returns its internal id. Fields left out take NetSuite's defaults. Not \
+         idempotent: a second call creates a second record (upsert_record with an external id avoids \
          duplicates).",
         annotations("Create record", false, false, false, true),
         |ctx: ToolContext, input: CreateRecordInput| async move {
@@ -127,9 +124,8 @@ pub fn update_record() -> CatalogTool {
     CatalogTool::typed(
         "update_record",
         "records_write",
-        "Change fields of an existing NetSuite record; only the fields sent change (null clears one). Sublist \
-         lines are merged unless the sublist is named in `replace`. Returns the record's id. Read the record \
-         with get_record first if you need its current values.",
+        "Change fields of an existing NetSuite record: only the fields sent change; sublist lines are merged \
+         unless the sublist is named in `replace`. Returns the record's id.",
         annotations("Update record", false, true, true, true),
         |ctx: ToolContext, input: UpdateRecordInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;
@@ -152,9 +148,8 @@ pub fn upsert_record() -> CatalogTool {
     CatalogTool::typed(
         "upsert_record",
         "records_write",
-        "Create or update the record with the given external id: creates it if no record of this type has \
-         that external id, otherwise updates the fields sent. Use it to sync data from another system without \
-         duplicates.",
+        "Create the record with this external id, or update the fields sent if one exists. Use it to sync \
+         data from another system without duplicates.",
         annotations("Upsert record by external id", false, true, true, true),
         |ctx: ToolContext, input: UpsertRecordInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;

@@ -10,31 +10,24 @@ use super::budget::{cut_note, fit, size_of};
 use super::{CatalogTool, ToolContext, ToolError, annotations};
 use crate::netsuite::SuiteQlWindow;
 
-const DESCRIPTION: &str = "Run a read-only SuiteQL query (NetSuite's SQL dialect) and get the rows back as a table. \
-Use it for searches, joins, aggregates and reports across records (e.g. open invoices of a customer, sales by month); \
-use get_record instead when you already know one record's id and want all of its fields and sublists. \
-Result: `columns` (names, lower case), `rows` (arrays aligned with columns; null where the value is empty; values are \
-strings as NetSuite returns them, booleans are \"T\"/\"F\"), `row_count`, `total_results`, `has_more` and `next_offset`. \
-Paging: at most `limit` rows (1-1000, default 100) starting at `offset`; when `has_more` is true call again with \
-`offset` = `next_offset`. Large results are cut to fit the size budget (`truncated` is true and `note` says so); \
-continue from `next_offset`. SuiteQL rules: use `FETCH FIRST n ROWS ONLY` or paging, never LIMIT; table and column \
-names are record and field ids (check unfamiliar ones with describe_record_type); transactions are in `transaction` \
-(type 'CustInvc', 'SalesOrd', …) with lines in `transactionline`; use BUILTIN.DF(field) for display names and \
-TO_CHAR(date, 'YYYY-MM-DD') for stable dates. At most 100000 rows can be paged through.";
+const DESCRIPTION: &str = "Run a read-only SuiteQL query (NetSuite's SQL dialect) and get the rows as a table. \
+For searches, joins, aggregates and reports across records (get_record gives one record whole). Booleans are \
+\"T\"/\"F\". Paged: call again with `offset` = `next_offset` while `has_more`; 100000 rows at most. SuiteQL: no \
+LIMIT or OFFSET (use `limit`/`offset` or `FETCH FIRST n ROWS ONLY`); tables and columns are record and field ids (describe_record_type); \
+transactions are in `transaction` (type 'CustInvc', 'SalesOrd', …), lines in `transactionline`; BUILTIN.DF(field) \
+gives display names, TO_CHAR(date, 'YYYY-MM-DD') stable dates.";
 
 /// Arguments of `run_suiteql`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunSuiteQlInput {
-    /// The SuiteQL query, e.g. `SELECT id, companyname, email FROM customer WHERE isinactive = 'F' ORDER BY id`.
-    /// Do not add LIMIT or OFFSET: use the `limit` and `offset` arguments.
+    /// The query, e.g. `SELECT id, companyname FROM customer WHERE isinactive = 'F' ORDER BY id`.
     pub query: String,
-    /// Rows to return, 1 to 1000. Example: 50.
+    /// Rows to return per page.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = 1000))]
     pub limit: u32,
-    /// Index of the first row to return (0-based, any value). Use the previous result's `next_offset` to
-    /// get the next page. Example: 100.
+    /// First row, 0-based: the previous result's `next_offset`.
     #[serde(default)]
     pub offset: u32,
 }
@@ -46,23 +39,22 @@ fn default_limit() -> u32 {
 /// Result of a SuiteQL query: a table.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SuiteQlResult {
-    /// Column names, the union over the returned rows, in first-seen order.
+    /// Column names, in first-seen order.
     pub columns: Vec<String>,
-    /// One array per row, aligned with `columns`; null where NetSuite returned no value. NetSuite returns
-    /// every value as a string.
+    /// One array per row, aligned with `columns`; values are strings, null where empty.
     #[schemars(with = "Vec<Vec<Option<String>>>")]
     pub rows: Vec<Vec<Value>>,
-    /// Number of rows in `rows`.
+    /// Rows in `rows`.
     pub row_count: usize,
-    /// Rows the whole query returns, as NetSuite reports it.
+    /// Rows in the whole result.
     pub total_results: Option<u64>,
     /// Whether more rows follow.
     pub has_more: bool,
-    /// The `offset` for the next call; null when there are no more rows.
+    /// The `offset` of the next page; null at the end.
     pub next_offset: Option<u64>,
-    /// Whether rows were cut to fit the size budget.
+    /// Whether rows were cut to the size limit.
     pub truncated: bool,
-    /// What was cut and how to continue, when something was.
+    /// What was cut and where to continue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

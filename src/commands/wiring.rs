@@ -119,7 +119,7 @@ pub fn netsuite_client_shared(
         None => options.search_restlet,
     };
     let limiter = match scale {
-        Some(scale) => Some(scale.limiter(config.max_concurrency)),
+        Some(scale) => Some(scale.limiter(config.account.realm(), config.max_concurrency)),
         None => options.limiter,
     };
     let options = ClientOptions {

@@ -16,8 +16,11 @@ pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 /// Where and how the shared state lives.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host:port/db`; may hold a password, so never shown whole.
+    /// `redis[s]://[user:password@]host:port/db`; may hold a password, so never shown whole.
     pub url: SecretString,
+    /// `rediss://` only: PEM certificate authorities to check Redis's certificate against instead of the
+    /// system's roots.
+    pub ca_pem: Option<Vec<u8>>,
     /// Prefix of every key and channel.
     pub prefix: String,
     /// Lease of a concurrency slot (renewed while the request runs).
@@ -71,22 +74,30 @@ impl Settings {
                 reason: format!("not a URL ({e}); use redis://host:6379/0"),
             })?;
         match parsed.scheme() {
-            "redis" | "redis+unix" | "unix" => {}
-            "rediss" => {
-                return Err(ConfigError::Invalid {
-                    setting: Key::RedisUrl.env(),
-                    reason: "rediss:// (TLS) is not supported yet; reach Redis over a private network or a \
-                             TLS-terminating sidecar with redis://"
-                        .into(),
-                });
-            }
+            "redis" | "redis+unix" | "unix" | "rediss" => {}
             other => {
                 return Err(ConfigError::Invalid {
                     setting: Key::RedisUrl.env(),
-                    reason: format!("scheme {other:?} is not redis://"),
+                    reason: format!("scheme {other:?} is not redis:// or rediss:// (TLS)"),
                 });
             }
         }
+        let ca_pem = match &self.redis_ca_file {
+            None => None,
+            Some(_) if parsed.scheme() != "rediss" => {
+                return Err(ConfigError::Invalid {
+                    setting: Key::RedisCaFile.env(),
+                    reason: format!(
+                        "a certificate authority only applies to TLS: make {} a rediss:// URL, or unset this",
+                        Key::RedisUrl.env()
+                    ),
+                });
+            }
+            Some(path) => Some(std::fs::read(path).map_err(|e| ConfigError::Invalid {
+                setting: Key::RedisCaFile.env(),
+                reason: format!("cannot read {}: {e}", path.display()),
+            })?),
+        };
         let Some(state) = self.state_config()? else {
             return Err(ConfigError::Invalid {
                 setting: Key::RedisUrl.env(),
@@ -105,6 +116,7 @@ impl Settings {
             .unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned());
         Ok(Some(RedisConfig {
             url,
+            ca_pem,
             prefix,
             lease: self
                 .redis_lease_ms()?
@@ -162,11 +174,23 @@ mod tests {
     }
 
     #[test]
-    fn tls_urls_are_refused_clearly() {
-        let err = with_url("rediss://h:6379")
-            .redis_config()
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("not supported"), "{err}");
+    fn tls_urls_are_accepted_and_a_ca_needs_one() {
+        let c = with_url("rediss://h:6379").redis_config().unwrap().unwrap();
+        assert!(c.ca_pem.is_none());
+        let ca = Settings {
+            redis_ca_file: Some("/nonexistent/ca.pem".into()),
+            ..with_url("redis://h:6379")
+        };
+        let err = ca.redis_config().unwrap_err().to_string();
+        assert!(
+            err.contains("NETSUITE_MCP_REDIS_CA_FILE") && err.contains("rediss://"),
+            "{err}"
+        );
+        let missing = Settings {
+            redis_ca_file: Some("/nonexistent/ca.pem".into()),
+            ..with_url("rediss://h:6379")
+        };
+        let err = missing.redis_config().unwrap_err().to_string();
+        assert!(err.contains("cannot read /nonexistent/ca.pem"), "{err}");
     }
 }

@@ -262,11 +262,14 @@ settings! {
         env: "NETSUITE_MCP_HTTP_MAX_BODY_BYTES", default: "1048576",
         check: at_least(1, "must be at least 1"),
     }
-    /// Redis shared by every instance serving one account (`redis://host:6379/0`): the account's concurrency
+    /// Redis shared by every instance serving one account (`redis://host:6379/0`, `rediss://` for TLS): the account's concurrency
     /// limit, the NetSuite token cache and tools-list-changed fan-out move there. Unset: all in-process.
     RedisUrl => redis_url: SecretString {
         env: "NETSUITE_MCP_REDIS_URL", default: "unset: one instance, everything in-process", secret: true,
     }
+    /// `rediss://` only: PEM file of the certificate authority Redis's certificate is checked against, instead of
+    /// the system's roots (a self-hosted Redis with its own CA).
+    RedisCaFile => redis_ca_file: PathBuf { env: "NETSUITE_MCP_REDIS_CA_FILE", default: "the system's roots", }
     /// Prefix of every Redis key and channel, separating deployments that share one Redis.
     RedisPrefix => redis_prefix: String { env: "NETSUITE_MCP_REDIS_PREFIX", default: "netsuite-mcp:", }
     /// Milliseconds a shared concurrency slot is held without renewal; a crashed instance's slots return after it.

@@ -6,25 +6,25 @@ use serde_json::Value;
 use super::records::RecordType;
 use super::{ApiRequest, METADATA_PATH, NetSuiteClient, NetSuiteError};
 
-/// One field of a record type, from its JSON Schema.
+/// One field of a record type.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FieldInfo {
-    /// Field id, as used in record values, `fields` and `q` filters.
+    /// Field id.
     pub name: String,
-    /// JSON type: string, integer, number, boolean, object (references, sublists, subrecords) or array.
+    /// JSON type; `object` for references, sublists and subrecords.
     #[serde(rename = "type")]
     pub field_type: String,
     /// Label shown in the NetSuite UI.
     pub title: String,
-    /// Format of a string field, e.g. date, date-time.
+    /// Format of a string, e.g. date, date-time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nullable: Option<bool>,
-    /// Whether `list_records` can filter on it with `q`.
+    /// Whether list_records can filter on it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filterable: Option<bool>,
-    /// Whether it is a custom field (custentity…, custbody…).
+    /// Whether it is a custom field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
 }

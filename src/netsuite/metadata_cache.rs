@@ -187,6 +187,16 @@ impl MetadataCache {
         lock(&self.schemas).clear();
     }
 
+    /// Forgets the schema of `record_type` (after NetSuite refused a request naming it: its fields may have
+    /// changed), and the record-type list too when `type_may_be_gone` (the type itself may have been removed or
+    /// renamed). Other types' schemas stay.
+    pub fn forget_type(&self, record_type: &str, type_may_be_gone: bool) {
+        lock(&self.schemas).remove(&record_type.to_ascii_lowercase());
+        if type_may_be_gone {
+            *lock(&self.names) = None;
+        }
+    }
+
     /// How many record-type schemas are cached now.
     pub fn cached_types(&self) -> usize {
         lock(&self.schemas).len()
@@ -253,6 +263,47 @@ mod tests {
         assert_eq!(cache.cached_types(), 0);
         let again = cache.names(|| async { Ok::<_, ()>(vec![]) }).await;
         assert!(again.unwrap().is_empty(), "the list was asked for again");
+    }
+
+    #[tokio::test]
+    async fn forgetting_a_type_keeps_the_other_schemas_and_the_list_unless_the_type_may_be_gone() {
+        let cache = MetadataCache::new(MetadataCacheOptions::default());
+        let calls = AtomicUsize::new(0);
+        let fetch = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(vec![field("email")])
+        };
+        for t in ["customer", "vendor", "salesorder"] {
+            cache.fields(t, fetch).await.unwrap();
+        }
+        let lists = AtomicUsize::new(0);
+        let list = || async {
+            lists.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(vec!["customer".into()])
+        };
+        cache.names(list).await.unwrap();
+
+        cache.forget_type("Customer", false);
+        assert_eq!(cache.cached_types(), 2);
+        cache.names(list).await.unwrap();
+        assert_eq!(lists.load(Ordering::SeqCst), 1, "the list is kept");
+        cache.fields("vendor", fetch).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 3, "vendor is still cached");
+        cache.fields("customer", fetch).await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            4,
+            "customer is asked for again"
+        );
+
+        cache.forget_type("vendor", true);
+        cache.names(list).await.unwrap();
+        assert_eq!(
+            lists.load(Ordering::SeqCst),
+            2,
+            "the list is asked for again"
+        );
+        assert_eq!(cache.cached_types(), 2, "customer and salesorder stay");
     }
 
     #[tokio::test]

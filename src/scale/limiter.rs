@@ -261,7 +261,7 @@ async fn wake_on_release(redis: Redis, channel: String, wake: Arc<Notify>) {
     }
 }
 
-/// The account's limit in Redis, shared by every instance with the same prefix.
+/// The account's limit in Redis, shared by every instance with the same prefix and account.
 #[derive(Clone)]
 pub struct RedisLimiter {
     shared: Arc<Shared>,
@@ -281,22 +281,24 @@ impl RedisLimiter {
     /// At most `limit` requests in flight across every instance; a slot unrenewed for `lease` comes back.
     /// With `fallback_instances`, while Redis is unreachable this instance runs alone with `limit ÷ n` slots
     /// (at least 1) instead of failing.
+    ///
+    /// The keys name the `account` (its realm, e.g. `1234567_SB1`): NetSuite's limit is the account's, so
+    /// instances of two accounts sharing one Redis and prefix each get their own, and instances of one account
+    /// share it whatever else differs (integration, role, signed-in person).
     pub fn new(
         redis: Redis,
+        account: &str,
         limit: usize,
         lease: Duration,
         fallback_instances: Option<usize>,
     ) -> Self {
-        let keys = [
-            redis.key("limiter:holders"),
-            redis.key("limiter:queue"),
-            redis.key("limiter:waiting"),
-            redis.key("limiter:seq"),
-        ];
+        let key = |name: &str| redis.key(&format!("limiter:{account}:{name}"));
+        let keys = [key("holders"), key("queue"), key("waiting"), key("seq")];
+        let released = key("released");
         let limit = limit.max(1);
         Self {
             shared: Arc::new(Shared {
-                released: redis.key("limiter:released"),
+                released,
                 wake: Arc::new(Notify::new()),
                 listener: std::sync::OnceLock::new(),
                 redis,

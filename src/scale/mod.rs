@@ -14,6 +14,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use secrecy::ExposeSecret;
 
 use crate::config::{Key, RedisConfig};
@@ -45,7 +47,8 @@ pub enum ScaleError {
 /// time limit of every command. Cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
-    client: redis::Client,
+    // Boxed in an Arc: with TLS parameters the client is some 300 bytes, and handles are cloned and embedded.
+    client: std::sync::Arc<redis::Client>,
     manager: ConnectionManager,
     prefix: String,
     timeout: Duration,
@@ -65,12 +68,40 @@ impl Redis {
     /// A handle for `config`. Does not connect: the first command does (so an instance starts while Redis is
     /// down, and reports it per call and at `/healthz`).
     pub fn new(config: &RedisConfig) -> Result<Self, ScaleError> {
-        let client = redis::Client::open(config.url.expose_secret().trim()).map_err(|e| {
-            ScaleError::Config {
+        let url = config.url.expose_secret().trim();
+        let client = match &config.ca_pem {
+            // rustls checks Redis's certificate against these roots only, and its name against the URL's host.
+            Some(ca) => {
+                let mut certs = CertificateDer::pem_slice_iter(ca);
+                // The Redis client takes a file without certificates as an empty trust store: say so now.
+                if !certs.all(|c| c.is_ok()) || CertificateDer::pem_slice_iter(ca).next().is_none()
+                {
+                    return Err(ScaleError::Config {
+                        setting: Key::RedisCaFile.env(),
+                        reason: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+                    });
+                }
+                redis::Client::build_with_tls(
+                    url,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(ca.clone()),
+                    },
+                )
+                .map_err(|e| ScaleError::Config {
+                    setting: Key::RedisCaFile.env(),
+                    reason: format!(
+                        "not a PEM certificate authority ({})",
+                        e.detail().unwrap_or("unreadable")
+                    ),
+                })?
+            }
+            // `rediss://` checks against the system's roots; `redis://` is plain TCP.
+            None => redis::Client::open(url).map_err(|e| ScaleError::Config {
                 setting: Key::RedisUrl.env(),
                 reason: format!("not a Redis URL ({:?})", e.kind()),
-            }
-        })?;
+            })?,
+        };
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.timeout))
             .set_response_timeout(Some(config.timeout))
@@ -82,7 +113,7 @@ impl Redis {
                 reason: format!("{:?}", e.kind()),
             })?;
         Ok(Self {
-            client,
+            client: std::sync::Arc::new(client),
             manager,
             prefix: config.prefix.clone(),
             timeout: config.timeout,
@@ -152,6 +183,18 @@ impl Redis {
 
 /// The error's kind and server message; never the URL (which may hold a password).
 fn describe(e: &redis::RedisError) -> String {
+    // rustls's refusal reaches us as an I/O error whose text is rustls's (e.g. "invalid peer certificate:
+    // UnknownIssuer"): it names the certificate problem, never the URL.
+    let text = e.to_string();
+    if text.contains("certificate") {
+        let detail = text.rsplit_once("- ").map_or(text.as_str(), |(_, t)| t);
+        return format!(
+            "TLS: {}; check {} (the certificate authority Redis's certificate is signed by) and that the \
+             URL's host is a name in that certificate",
+            detail.trim(),
+            Key::RedisCaFile.env()
+        );
+    }
     if e.is_connection_refusal() {
         "connection refused".into()
     } else if e.is_timeout() {
@@ -200,10 +243,15 @@ impl ScaleOut {
         &self.redis
     }
 
-    /// The account's limit of `limit` requests in flight, shared by every instance.
-    pub fn limiter(&self, limit: usize) -> std::sync::Arc<dyn limiter::AccountLimiter> {
+    /// The limit of `limit` requests in flight on `account` (its realm), shared by every instance serving it.
+    pub fn limiter(
+        &self,
+        account: &str,
+        limit: usize,
+    ) -> std::sync::Arc<dyn limiter::AccountLimiter> {
         std::sync::Arc::new(limiter::RedisLimiter::new(
             self.redis.clone(),
+            account,
             limit,
             self.lease,
             self.fallback_instances,
@@ -247,7 +295,10 @@ impl ScaleOut {
         &self.state_key
     }
 
-    /// Tools-change fan-out for this instance.
+    /// Tools-change fan-out for this instance. Per prefix, not per account: a tools directory belongs to a
+    /// deployment, and two deployments of one account (with their own directories) are told apart only by their
+    /// prefixes anyway; a message from another account's deployment under the same prefix costs a re-read of
+    /// an unchanged directory, nothing more.
     pub fn fanout(&self) -> fanout::Fanout {
         fanout::Fanout::new(self.redis.clone())
     }

@@ -94,16 +94,32 @@ fn page(mut all: Vec<String>) -> CompletionInfo {
         .unwrap_or_default()
 }
 
+/// `text` with LIKE's wildcards (and the escape character itself) escaped by `\`, for `LIKE … ESCAPE '\'`
+/// (Oracle SQL, which SuiteQL is: a backslash is an ordinary character in a string literal).
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Active customer or vendor names starting with `typed` (case-insensitive), by one bounded query. The typed text
-/// passes the SuiteQL string checks and is quoted as one literal.
+/// passes the SuiteQL string checks and is quoted as one literal; its `%` and `_` match themselves, not any text.
 async fn names(client: &NetSuiteClient, table: &str, typed: &str) -> CompletionInfo {
     let Ok(Scalar::String(checked)) = sql_scalar(ScalarType::String, &Value::from(typed)) else {
         return CompletionInfo::default();
     };
-    let pattern = sql_literal(&Scalar::String(format!("{}%", checked.to_uppercase())));
+    let pattern = sql_literal(&Scalar::String(format!(
+        "{}%",
+        like_escaped(&checked.to_uppercase())
+    )));
     let query = format!(
         "SELECT companyname FROM {table} WHERE isinactive = 'F' AND UPPER(companyname) LIKE {pattern} \
-         ORDER BY companyname FETCH FIRST {} ROWS ONLY",
+         ESCAPE '\\' ORDER BY companyname FETCH FIRST {} ROWS ONLY",
         MAX_VALUES + 1
     );
     let page_json = match client
@@ -187,6 +203,12 @@ mod tests {
             assert!(all.contains(&d.to_owned()), "{d} missing from {all:?}");
         }
         assert_eq!(dates(today, "2025-12"), ["2025-12-31", "2025-12-01"]);
+    }
+
+    #[test]
+    fn like_wildcards_and_the_escape_character_are_escaped() {
+        assert_eq!(like_escaped("A_B%C\\D"), "A\\_B\\%C\\\\D");
+        assert_eq!(like_escaped("ACME"), "ACME");
     }
 
     #[test]

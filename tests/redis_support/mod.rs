@@ -9,11 +9,60 @@ use std::time::Duration;
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
+    tls: Option<Tls>,
+}
+
+/// The files of a TLS-only server: a certificate authority and the server's certificate for 127.0.0.1 signed
+/// by it.
+struct Tls {
+    dir: tempfile::TempDir,
+    ca_pem: String,
+}
+
+impl Tls {
+    fn generate() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let server_key = KeyPair::generate().unwrap();
+        let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &ca)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("server.pem"), server.pem()).unwrap();
+        std::fs::write(dir.path().join("server.key"), server_key.serialize_pem()).unwrap();
+        Self {
+            ca_pem: ca.pem(),
+            dir,
+        }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
 }
 
 impl RedisServer {
     /// A fresh server, or `None` (after a loud message) when `redis-server` is absent outside CI.
     pub async fn start() -> Option<Self> {
+        Self::start_with(None).await
+    }
+
+    /// A fresh server that speaks only TLS, with a certificate for 127.0.0.1 from its own certificate authority
+    /// ([`Self::ca_file`]).
+    pub async fn start_tls() -> Option<Self> {
+        Self::start_with(Some(Tls::generate())).await
+    }
+
+    /// The PEM file of the TLS server's certificate authority.
+    pub fn ca_file(&self) -> String {
+        self.tls.as_ref().expect("a TLS server").file("ca.pem")
+    }
+
+    async fn start_with(tls: Option<Tls>) -> Option<Self> {
         let present = Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -35,13 +84,19 @@ impl RedisServer {
         let mut server = Self {
             child: None,
             port: super::common::free_port(),
+            tls,
         };
         server.restart().await;
         Some(server)
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 
     /// Stops the server (its data is gone: no persistence).
@@ -55,17 +110,29 @@ impl RedisServer {
     /// Starts it again on the same port and waits until it answers.
     pub async fn restart(&mut self) {
         self.stop();
-        let child = Command::new("redis-server")
-            .args([
+        let port = self.port.to_string();
+        let tls_args = match &self.tls {
+            None => vec!["--port".to_owned(), port],
+            Some(tls) => [
                 "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
+                "0",
+                "--tls-port",
+                &port,
+                "--tls-cert-file",
+                &tls.file("server.pem"),
+                "--tls-key-file",
+                &tls.file("server.key"),
+                "--tls-ca-cert-file",
+                &tls.file("ca.pem"),
+                "--tls-auth-clients",
                 "no",
-            ])
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        };
+        let child = Command::new("redis-server")
+            .args(tls_args)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -82,7 +149,17 @@ impl RedisServer {
 
     /// Runs one command on a fresh connection.
     pub async fn query(&self, args: &[&str]) -> Result<redis::Value, String> {
-        let client = redis::Client::open(self.url()).map_err(|e| e.to_string())?;
+        let client = match &self.tls {
+            None => redis::Client::open(self.url()),
+            Some(tls) => redis::Client::build_with_tls(
+                self.url(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(tls.ca_pem.clone().into_bytes()),
+                },
+            ),
+        }
+        .map_err(|e| e.to_string())?;
         let mut conn = tokio::time::timeout(
             Duration::from_secs(2),
             client.get_multiplexed_async_connection(),

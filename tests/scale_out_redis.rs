@@ -1,0 +1,189 @@
+//! The Redis connection of scale-out (design.md §1.9), against a real `redis-server`: `rediss://` with the
+//! server's own certificate authority works end to end (an instance serves calls through it); a certificate
+//! Redis's is not signed by gives a clear, prompt error naming the fix and no password; and the shared limit
+//! belongs to the account, so two accounts on one Redis with the default prefix each get their own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
+
+mod common;
+mod mcp_support;
+mod redis_support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use netsuite_mcp::auth::Algorithm;
+use netsuite_mcp::config::Settings;
+use netsuite_mcp::scale::ScaleOut;
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::StreamableHttpClientTransport;
+use secrecy::SecretString;
+use serde_json::json;
+
+use common::ACCOUNT;
+use mcp_support::Recorder;
+use redis_support::RedisServer;
+
+const STATE_KEY: &str = "scale-out-test-state-key-0123456789abcdefXYZ";
+
+fn settings(url: String, ca_file: Option<String>) -> Settings {
+    Settings {
+        redis_url: Some(SecretString::from(url)),
+        redis_ca_file: ca_file.map(Into::into),
+        state_key: Some(SecretString::from(STATE_KEY.to_owned())),
+        redis_timeout_ms: Some(1000),
+        ..Default::default()
+    }
+}
+
+fn scale(settings: &Settings) -> ScaleOut {
+    ScaleOut::new(&settings.redis_config().unwrap().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_serves_calls_through_redis_over_tls_with_its_own_ca() {
+    let Some(redis) = RedisServer::start_tls().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(common::bin());
+    cmd.args(["serve", "--http", "127.0.0.1:0"])
+        .current_dir(cwd.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .env("NETSUITE_MCP_REDIS_URL", redis.url())
+        .env("NETSUITE_MCP_REDIS_CA_FILE", redis.ca_file())
+        .env("NETSUITE_MCP_STATE_KEY", STATE_KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in account.env() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn serve --http");
+    let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+    assert!(url.starts_with("http://"), "{url}");
+
+    let client = Recorder::default()
+        .serve(StreamableHttpClientTransport::from_uri(url.clone()))
+        .await
+        .expect("MCP session over HTTP");
+    let serde_json::Value::Object(args) =
+        json!({"query": "SELECT id FROM customer ORDER BY id", "limit": 2})
+    else {
+        unreachable!()
+    };
+    let r = client
+        .call_tool(CallToolRequestParams::new("run_suiteql").with_arguments(args))
+        .await
+        .unwrap();
+    assert_ne!(
+        r.is_error,
+        Some(true),
+        "{}\n{}",
+        mcp_support::text_of(&r),
+        stderr.lock().unwrap()
+    );
+    // The call went through the shared limiter and token slot in the TLS Redis.
+    let keys = redis.query(&["KEYS", "netsuite-mcp:*"]).await.unwrap();
+    let keys = format!("{keys:?}");
+    assert!(keys.contains("netsuite-mcp:token:"), "{keys}");
+    let health = reqwest::get(url.replace("/mcp", "/healthz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_certificate_redis_is_not_signed_by_fails_promptly_and_clearly() {
+    let Some(redis) = RedisServer::start_tls().await else {
+        return;
+    };
+    let other = RedisServer::start_tls().await.unwrap();
+    let with_password = redis
+        .url()
+        .replace("rediss://", "rediss://:hunter2-secret@");
+    for (case, ca) in [
+        ("another CA", Some(other.ca_file())),
+        ("the system's roots", None),
+    ] {
+        let s = scale(&settings(with_password.clone(), ca));
+        let err = tokio::time::timeout(Duration::from_secs(10), s.redis().ping())
+            .await
+            .unwrap_or_else(|_| panic!("{case}: fails, never hangs"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("certificate") && err.contains("NETSUITE_MCP_REDIS_CA_FILE"),
+            "{case}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{case}: {err}");
+    }
+    // The right CA on the same URL works.
+    scale(&settings(
+        with_password.replace(":hunter2-secret@", ""),
+        Some(redis.ca_file()),
+    ))
+    .redis()
+    .ping()
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn not_a_pem_ca_is_refused_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ca.pem");
+    std::fs::write(&file, "not a certificate").unwrap();
+    let s = settings(
+        "rediss://127.0.0.1:1/0".into(),
+        Some(file.display().to_string()),
+    );
+    let err = ScaleOut::new(&s.redis_config().unwrap().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("NETSUITE_MCP_REDIS_CA_FILE") && err.contains("no PEM certificate"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn two_accounts_on_one_redis_and_prefix_each_get_their_own_limit() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let shared = settings(redis.url(), None);
+    let (a1, a2, b) = (
+        scale(&shared).limiter(ACCOUNT, 1),
+        scale(&shared).limiter(ACCOUNT, 1),
+        scale(&shared).limiter("7654321", 1),
+    );
+    let held = a1.acquire().await.unwrap();
+    // The other account's single slot is free…
+    let other = tokio::time::timeout(Duration::from_secs(5), b.acquire())
+        .await
+        .expect("another account's limit is its own")
+        .unwrap();
+    // …while a second instance of the same account waits for the first one's slot.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), a2.acquire())
+            .await
+            .is_err(),
+        "one account's instances share its limit"
+    );
+    drop(held);
+    let again = tokio::time::timeout(Duration::from_secs(5), a2.acquire())
+        .await
+        .expect("the slot comes back")
+        .unwrap();
+    drop((again, other));
+    assert_eq!(
+        redis
+            .zcard(&format!("netsuite-mcp:limiter:{ACCOUNT}:holders"))
+            .await,
+        0
+    );
+}
