@@ -136,6 +136,11 @@ fn text_of(value: &redis::Value) -> String {
     }
 }
 
+/// Where the account's OAuth state lives in Redis (default prefix).
+fn oauth_prefix() -> String {
+    format!("netsuite-mcp:oauth:{}:", common::ACCOUNT)
+}
+
 fn sha256_hex(s: &str) -> String {
     use aws_lc_rs::digest::{SHA256, digest};
     digest(&SHA256, s.as_bytes())
@@ -250,12 +255,12 @@ async fn a_revoked_token_is_refused_everywhere_a_tampered_entry_is_ignored_and_r
     let (_, second) = sign_in_across(b, a, b).await;
     let second = second["access_token"].as_str().unwrap().to_owned();
     assert_eq!(mcp_status(a, &second).await, 200);
-    let key = format!("netsuite-mcp:oauth:access:{}", sha256_hex(&second));
+    let key = format!("{}access:{}", oauth_prefix(), sha256_hex(&second));
     let redis::Value::BulkString(entry) = redis.query(&["GET", &key]).await.unwrap() else {
         panic!("no entry for the second token");
     };
     let mut entry: Value = serde_json::from_slice(&entry).unwrap();
-    let first_key = format!("netsuite-mcp:oauth:access:{}", sha256_hex(&access));
+    let first_key = format!("{}access:{}", oauth_prefix(), sha256_hex(&access));
     let redis::Value::BulkString(first) = redis.query(&["GET", &first_key]).await.unwrap() else {
         panic!("no entry for the first token");
     };
@@ -365,7 +370,7 @@ async fn a_refresh_spent_without_tokens_issued_may_be_retried_once_but_not_repla
     let spent = tokens["refresh_token"].as_str().unwrap();
     // What Redis holds after the spend step ran and the issue step did not (Redis went away in between, and the
     // client got a 503): the token marked spent a moment ago, nothing issued for it.
-    let key = format!("netsuite-mcp:oauth:refresh:{}", sha256_hex(spent));
+    let key = format!("{}refresh:{}", oauth_prefix(), sha256_hex(spent));
     let redis::Value::BulkString(entry) = redis.query(&["GET", &key]).await.unwrap() else {
         panic!("no entry for the refresh token");
     };
@@ -408,7 +413,7 @@ async fn a_flood_of_registrations_never_pushes_out_a_client_someone_is_signed_in
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let z = "netsuite-mcp:oauth:clients";
+    let z = &format!("{}clients", oauth_prefix());
     redis
         .query(&["ZADD", z, &(now - 3600).to_string(), &client_id])
         .await

@@ -100,7 +100,10 @@ impl People {
         let Some(scale) = &self.scale else {
             return Err("grants in Redis need NETSUITE_MCP_REDIS_URL".into());
         };
-        let slot = RedisTokenSlot::at(scale.redis().clone(), &grant_login_key(id));
+        let slot = RedisTokenSlot::at(
+            scale.redis().clone(),
+            &grant_login_key(self.netsuite.account.realm(), id),
+        );
         let shared = SharedLogin::new(
             Arc::new(slot),
             scale.state_key(),
@@ -149,9 +152,10 @@ impl People {
     }
 }
 
-/// Where grant `id`'s NetSuite tokens live in Redis (under the prefix).
-pub fn grant_login_key(id: u64) -> String {
-    format!("oauth:grant:{id}:login")
+/// Where grant `id`'s NetSuite tokens live in Redis (under the prefix): with the rest of the account's OAuth
+/// state (see `redis_scripts`).
+pub fn grant_login_key(account: &str, id: u64) -> String {
+    format!("oauth:{account}:grant:{id}:login")
 }
 
 /// What grant `id`'s sealed tokens are bound to.

@@ -5,11 +5,12 @@
 //! entries are read; this is fine on one Redis server (what the deployment uses) and not meant for Redis
 //! Cluster, where a script may only touch the keys it declares.
 //!
-//! Layout under the prefix: `oauth:client:<id>` (+ zset `oauth:clients`, by last use), `oauth:pending:<digest>`
-//! (+ zset `oauth:pending`, by expiry), `oauth:grant:<id>` (hash: client, subject, vouch, spent), its
+//! Layout under `<prefix>oauth:<ACCOUNT>:` (the prefix is `ARGV[1]`; one account's sign-ins never meet another's):
+//! `client:<id>` (+ zset `clients`, by last use; hash `client_grants` counts each client's grants),
+//! `pending:<digest>` (+ zset `pending`, by expiry), `grant:<id>` (hash: client, subject, vouch, spent, issued), its
 //! `:keys` (set of the code and token keys issued for it) and `:login` (the person's sealed NetSuite tokens),
-//! zset `oauth:grants` (by creation; grant ids are random, so an id cannot be predicted or steered), `oauth:code:<digest>`, `oauth:access:<digest>`, `oauth:refresh:<digest>`, list
-//! `oauth:ended` (sealed tokens of ended grants, to revoke at NetSuite).
+//! zset `grants` (by creation; grant ids are random, so an id cannot be predicted or steered), `code:<digest>`,
+//! `access:<digest>`, `refresh:<digest>`, list `ended` (sealed tokens of ended grants, to revoke at NetSuite).
 
 use redis::Script;
 
@@ -47,7 +48,7 @@ impl Scripts {
 /// Removes a grant and everything issued for it; its NetSuite tokens go to the `ended` list (bounded).
 const REMOVE_GRANT: &str = r#"
 local function remove_grant(p, id)
-  local g = p .. 'oauth:grant:' .. id
+  local g = p .. 'grant:' .. id
   local login = redis.call('GET', g .. ':login')
   local subject = redis.call('HGET', g, 'subject')
   local client = redis.call('HGET', g, 'client')
@@ -56,13 +57,13 @@ local function remove_grant(p, id)
   end
   -- The login's lock goes too: a refresh still running for this grant then cannot store its tokens again.
   redis.call('DEL', g, g .. ':keys', g .. ':login', g .. ':login:lock')
-  redis.call('ZREM', p .. 'oauth:grants', id)
-  if client and redis.call('HINCRBY', p .. 'oauth:client_grants', client, -1) <= 0 then
-    redis.call('HDEL', p .. 'oauth:client_grants', client)
+  redis.call('ZREM', p .. 'grants', id)
+  if client and redis.call('HINCRBY', p .. 'client_grants', client, -1) <= 0 then
+    redis.call('HDEL', p .. 'client_grants', client)
   end
   if login then
-    redis.call('RPUSH', p .. 'oauth:ended', cjson.encode({id = id, subject = subject or '', login = login}))
-    redis.call('LTRIM', p .. 'oauth:ended', -1000, -1)
+    redis.call('RPUSH', p .. 'ended', cjson.encode({id = id, subject = subject or '', login = login}))
+    redis.call('LTRIM', p .. 'ended', -1000, -1)
   end
 end
 "#;
@@ -78,7 +79,7 @@ fn with_remove(body: &str) -> String {
 /// 0 when no room can be made.
 pub const REGISTER: &str = r#"
 local p, id, value, ttl, now, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local z, counts = p .. 'oauth:clients', p .. 'oauth:client_grants'
+local z, counts = p .. 'clients', p .. 'client_grants'
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now - math.floor(ttl / 1000))) do
   redis.call('ZREM', z, old)
   redis.call('HDEL', counts, old)
@@ -88,14 +89,14 @@ if redis.call('ZCARD', z) >= max then
   for _, c in ipairs(redis.call('ZRANGE', z, 0, 199)) do
     if not redis.call('HGET', counts, c) then
       redis.call('ZREM', z, c)
-      redis.call('DEL', p .. 'oauth:client:' .. c)
+      redis.call('DEL', p .. 'client:' .. c)
       evicted = true
       break
     end
   end
   if not evicted then return 0 end
 end
-redis.call('SET', p .. 'oauth:client:' .. id, value, 'PX', ttl)
+redis.call('SET', p .. 'client:' .. id, value, 'PX', ttl)
 redis.call('ZADD', z, now, id)
 return 1
 "#;
@@ -103,10 +104,10 @@ return 1
 /// ARGV: prefix, digest, sealed value, ttl ms, now ms, max. 1 when stored, 0 when too many are waiting.
 pub const ADD_PENDING: &str = r#"
 local p, d, value, ttl, now, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local z = p .. 'oauth:pending'
+local z = p .. 'pending'
 redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
 if redis.call('ZCARD', z) >= max then return 0 end
-redis.call('SET', p .. 'oauth:pending:' .. d, value, 'PX', ttl)
+redis.call('SET', p .. 'pending:' .. d, value, 'PX', ttl)
 redis.call('ZADD', z, now + ttl, d)
 return 1
 "#;
@@ -114,10 +115,10 @@ return 1
 /// ARGV: prefix, digest. The pending sign-in's value, removed.
 pub const TAKE_PENDING: &str = r#"
 local p, d = ARGV[1], ARGV[2]
-local k = p .. 'oauth:pending:' .. d
+local k = p .. 'pending:' .. d
 local v = redis.call('GET', k)
 redis.call('DEL', k)
-redis.call('ZREM', p .. 'oauth:pending', d)
+redis.call('ZREM', p .. 'pending', d)
 return v
 "#;
 
@@ -129,17 +130,17 @@ pub fn add_grant() -> String {
         r#"
 local p, id, client, subject, vouch, login, gttl, cd, code, cttl, max, now =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local g = p .. 'oauth:grant:' .. id
+local g = p .. 'grant:' .. id
 if redis.call('EXISTS', g) == 1 or redis.call('EXISTS', g .. ':login') == 1 then return 0 end
-local z = p .. 'oauth:grants'
+local z = p .. 'grants'
 while redis.call('ZCARD', z) >= max do
   remove_grant(p, redis.call('ZRANGE', z, 0, 0)[1])
 end
 redis.call('HSET', g, 'client', client, 'subject', subject, 'vouch', vouch)
-redis.call('HINCRBY', p .. 'oauth:client_grants', client, 1)
+redis.call('HINCRBY', p .. 'client_grants', client, 1)
 redis.call('PEXPIRE', g, gttl)
 redis.call('SET', g .. ':login', login, 'PX', gttl)
-local ck = p .. 'oauth:code:' .. cd
+local ck = p .. 'code:' .. cd
 redis.call('SET', ck, code, 'PX', cttl)
 redis.call('SADD', g .. ':keys', ck)
 redis.call('PEXPIRE', g .. ':keys', gttl)
@@ -154,7 +155,7 @@ return 1
 /// retry after a 503, not a replay.
 const RETRY: &str = r#"
 local function is_retry(p, grant, k, spent_ms, now)
-  local issued = redis.call('HGET', p .. 'oauth:grant:' .. grant, 'issued')
+  local issued = redis.call('HGET', p .. 'grant:' .. grant, 'issued')
   return issued ~= k and spent_ms ~= nil and now - spent_ms < 60000
 end
 "#;
@@ -166,7 +167,7 @@ pub fn take_code() -> String {
         "{RETRY}{}",
         r#"
 local p, d, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local k = p .. 'oauth:code:' .. d
+local k = p .. 'code:' .. d
 local v = redis.call('GET', k)
 if not v then return {'unknown'} end
 local c = cjson.decode(v)
@@ -196,22 +197,22 @@ pub fn end_grant() -> String {
 pub const ISSUE: &str = r#"
 local p, id, ad, av, attl, rd, rv, gttl, client, now, spent =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), ARGV[11]
-local g = p .. 'oauth:grant:' .. id
+local g = p .. 'grant:' .. id
 if redis.call('EXISTS', g) == 0 then return 0 end
 redis.call('HSET', g, 'issued', spent)
 local keys = g .. ':keys'
 for _, k in ipairs(redis.call('SMEMBERS', keys)) do
   if redis.call('EXISTS', k) == 0 then redis.call('SREM', keys, k) end
 end
-local ak, rk = p .. 'oauth:access:' .. ad, p .. 'oauth:refresh:' .. rd
+local ak, rk = p .. 'access:' .. ad, p .. 'refresh:' .. rd
 redis.call('SET', ak, av, 'PX', attl)
 redis.call('SET', rk, rv, 'PX', gttl)
 redis.call('SADD', keys, ak, rk)
 redis.call('PEXPIRE', keys, gttl)
 redis.call('PEXPIRE', g, gttl)
 redis.call('PEXPIRE', g .. ':login', gttl)
-local ck = p .. 'oauth:client:' .. client
-if redis.call('PEXPIRE', ck, gttl) == 1 then redis.call('ZADD', p .. 'oauth:clients', now, client) end
+local ck = p .. 'client:' .. client
+if redis.call('PEXPIRE', ck, gttl) == 1 then redis.call('ZADD', p .. 'clients', now, client) end
 return 1
 "#;
 
@@ -222,7 +223,7 @@ pub fn spend_refresh() -> String {
         "{RETRY}{}",
         r#"
 local p, d, client, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local k = p .. 'oauth:refresh:' .. d
+local k = p .. 'refresh:' .. d
 local v = redis.call('GET', k)
 if not v then return {'unknown'} end
 local r = cjson.decode(v)
@@ -232,7 +233,7 @@ if r.spent then
   remove_grant(p, r.grant)
   return {'replayed'}
 end
-local g = p .. 'oauth:grant:' .. r.grant
+local g = p .. 'grant:' .. r.grant
 if redis.call('EXISTS', g) == 0 then return {'ended'} end
 r.spent = true
 r.spent_ms = now
@@ -251,10 +252,10 @@ return {'ok', v}
 /// ARGV: prefix, digest. `{access value, client, subject, vouch}` of a live access token and its grant, or nil.
 pub const ACCESS: &str = r#"
 local p, d = ARGV[1], ARGV[2]
-local v = redis.call('GET', p .. 'oauth:access:' .. d)
+local v = redis.call('GET', p .. 'access:' .. d)
 if not v then return nil end
 local a = cjson.decode(v)
-local g = redis.call('HMGET', p .. 'oauth:grant:' .. a.grant, 'client', 'subject', 'vouch')
+local g = redis.call('HMGET', p .. 'grant:' .. a.grant, 'client', 'subject', 'vouch')
 if not g[1] then return nil end
 return {v, g[1], g[2], g[3]}
 "#;
@@ -264,15 +265,15 @@ pub fn revoke() -> String {
     with_remove(
         r#"
 local p, d, client = ARGV[1], ARGV[2], ARGV[3]
-local k = p .. 'oauth:access:' .. d
+local k = p .. 'access:' .. d
 local v = redis.call('GET', k)
 if not v then
-  k = p .. 'oauth:refresh:' .. d
+  k = p .. 'refresh:' .. d
   v = redis.call('GET', k)
 end
 if not v then return 0 end
 local e = cjson.decode(v)
-local owner = redis.call('HGET', p .. 'oauth:grant:' .. e.grant, 'client')
+local owner = redis.call('HGET', p .. 'grant:' .. e.grant, 'client')
 if client ~= '' and owner and owner ~= client then return -1 end
 redis.call('DEL', k)
 remove_grant(p, e.grant)

@@ -62,7 +62,7 @@ impl RedisStore {
     pub fn new(redis: Redis, state_key: SecretString, people: People) -> Result<Self, String> {
         let seals = Seals(Sealer::new(&state_key, SEAL_CONTEXT).map_err(|e| e.to_string())?);
         Ok(RedisStore {
-            prefix: redis.key(""),
+            prefix: redis.key(&format!("oauth:{}:", people.netsuite.account.realm())),
             redis,
             seals,
             state_key,
@@ -132,7 +132,7 @@ impl RedisStore {
     }
 
     fn pending_key(&self, digest: &str) -> String {
-        format!("{}oauth:pending:{digest}", self.prefix)
+        format!("{}pending:{digest}", self.prefix)
     }
 }
 
@@ -165,7 +165,7 @@ impl OAuthStore for RedisStore {
 
     fn client<'a>(&'a self, client_id: &'a str) -> StoreFuture<'a, Option<Client>> {
         Box::pin(async move {
-            let key = format!("{}oauth:client:{client_id}", self.prefix);
+            let key = format!("{}client:{client_id}", self.prefix);
             let Some(value) = self.get("reading an OAuth client", key).await? else {
                 return Ok(None);
             };
@@ -379,7 +379,7 @@ impl OAuthStore for RedisStore {
     fn refresh_scopes<'a>(&'a self, token: &'a str) -> StoreFuture<'a, Option<Scopes>> {
         Box::pin(async move {
             let digest = digest_of(token);
-            let key = format!("{}oauth:refresh:{digest}", self.prefix);
+            let key = format!("{}refresh:{digest}", self.prefix);
             let value = self.get("reading a refresh token", key).await?;
             Ok(value
                 .and_then(|v| serde_json::from_str::<StoredRefresh>(&v).ok())
@@ -415,9 +415,9 @@ impl OAuthStore for RedisStore {
             let id = grant.to_string();
             let (ad, rd) = (digest_of(access), digest_of(refresh));
             let redeemed_key = match redeemed {
-                Redeemed::Code(code) => format!("{}oauth:code:{}", self.prefix, digest_of(code)),
+                Redeemed::Code(code) => format!("{}code:{}", self.prefix, digest_of(code)),
                 Redeemed::Refresh(token) => {
-                    format!("{}oauth:refresh:{}", self.prefix, digest_of(token))
+                    format!("{}refresh:{}", self.prefix, digest_of(token))
                 }
             };
             let mut a = StoredAccess {
@@ -542,7 +542,7 @@ impl OAuthStore for RedisStore {
 
     fn take_ended(&self) -> StoreFuture<'_, Vec<Ended>> {
         Box::pin(async move {
-            let key = format!("{}oauth:ended", self.prefix);
+            let key = format!("{}ended", self.prefix);
             let mut conn = self.redis.connection();
             let popped: Option<Vec<String>> = self
                 .redis
