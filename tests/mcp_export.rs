@@ -480,3 +480,117 @@ async fn over_http_an_export_is_readable_only_by_the_session_that_made_it() {
             .all(|r| !r.uri.starts_with("netsuite://exports/"))
     );
 }
+
+#[tokio::test]
+async fn exports_below_one_page_of_exactly_one_page_and_of_a_partial_last_page_equal_the_query_paged_by_hand()
+ {
+    let (account, mcp) = start().await;
+    // 125 customers (some columns null on some rows), 8 × 125 = 1000 rows, 18 × 125 = 2250 rows.
+    let cases = [
+        (
+            "SELECT id, companyname, email, phone FROM customer ORDER BY id",
+            125,
+        ),
+        (
+            "SELECT t.id AS tran, c.id AS cust FROM transaction t CROSS JOIN customer c WHERE t.id <= 8 ORDER BY t.id, c.id",
+            1000,
+        ),
+        (
+            "SELECT t.id AS tran, t.memo, c.id AS cust FROM transaction t CROSS JOIN customer c WHERE t.id <= 18 ORDER BY t.id, c.id",
+            2250,
+        ),
+    ];
+    for (query, rows) in cases {
+        account.sandbox.reset_counters();
+        let out = mcp
+            .ok("export_suiteql", json!({"query": query, "format": "csv"}))
+            .await;
+        assert_eq!(out["row_count"], json!(rows), "{query}");
+        assert_eq!(out["limit_reached"], json!(false), "{query}");
+        // The first pages are asked for together (5, the concurrency limit), before the count is known.
+        let requests = account.sandbox.counters().api_requests;
+        assert!(
+            requests >= 5 && requests <= (rows as u64).div_ceil(1000) + 4,
+            "{requests} requests for {rows} rows"
+        );
+        let (_, text) = read(&mcp.client, out["uri"].as_str().unwrap())
+            .await
+            .unwrap();
+        let (columns, by_hand) = paged_by_hand(&mcp, query).await;
+        assert_eq!(by_hand.len(), rows, "{query}");
+        assert_eq!(json!(columns), out["columns"], "{query}");
+        assert!(
+            rows_of_csv(&text) == by_hand,
+            "the export of {query} differs from the query paged by hand"
+        );
+    }
+    let out = mcp
+        .ok(
+            "export_suiteql",
+            json!({"query": "SELECT id FROM customer WHERE id < 0", "format": "jsonl"}),
+        )
+        .await;
+    assert_eq!(
+        (out["row_count"].clone(), out["bytes"].clone()),
+        (json!(0), json!(0))
+    );
+    mcp.close().await;
+}
+
+#[tokio::test]
+async fn an_export_that_outgrows_the_byte_bound_stops_fetching_and_says_how_to_narrow_it() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &[], &[("NETSUITE_MCP_EXPORT_MAX_MB", "1")]).await;
+    account.sandbox.reset_counters();
+    // 82 500 rows, about 5 MiB as CSV: 83 pages if it were fetched to the end.
+    let text = mcp
+        .err(
+            "export_suiteql",
+            json!({"query": "SELECT t.id, t.tranid, t.trandate, t.entity, t.status, c.companyname FROM transaction t CROSS JOIN customer c"}),
+        )
+        .await;
+    assert!(text.contains("NETSUITE_MCP_EXPORT_MAX_MB"), "{text}");
+    assert!(text.contains("1.0 MiB"), "{text}");
+    assert!(
+        text.contains("WHERE") && text.contains("max_rows"),
+        "{text}"
+    );
+    assert!(text.contains("of 82500 rows"), "{text}");
+    let requests = account.sandbox.counters().api_requests;
+    assert!(
+        requests < 40,
+        "the fetch stops once the file passes 1 MiB, not after all 83 pages ({requests} requests)"
+    );
+    // A smaller export still fits.
+    let out = mcp
+        .ok(
+            "export_suiteql",
+            json!({"query": "SELECT id FROM customer ORDER BY id"}),
+        )
+        .await;
+    assert_eq!(out["row_count"], json!(125));
+    mcp.close().await;
+}
+
+#[tokio::test]
+async fn an_owner_over_its_export_cap_loses_its_oldest_export() {
+    let account = common::start(Algorithm::ES256).await;
+    let mcp = spawn(&account, &[], &[("NETSUITE_MCP_EXPORT_MAX_PER_OWNER", "2")]).await;
+    let mut uris = Vec::new();
+    for max_rows in [1, 2, 3] {
+        let out = mcp
+            .ok(
+                "export_suiteql",
+                json!({"query": "SELECT id FROM customer ORDER BY id", "max_rows": max_rows}),
+            )
+            .await;
+        uris.push(out["uri"].as_str().unwrap().to_owned());
+    }
+    let err = read(&mcp.client, &uris[0]).await.unwrap_err().to_string();
+    assert!(err.contains("No export"), "{err}");
+    for (uri, rows) in uris[1..].iter().zip([2, 3]) {
+        let (_, text) = read(&mcp.client, uri).await.unwrap();
+        assert_eq!(text.lines().count(), rows + 1, "header and {rows} rows");
+    }
+    mcp.close().await;
+}

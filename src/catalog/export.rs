@@ -5,7 +5,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::export_format::ExportFormat;
+use std::ops::ControlFlow;
+
+use super::export_format::{ExportFormat, ExportWriter};
 use super::{CatalogTool, ToolContext, ToolError, annotations};
 use crate::netsuite::MAX_QUERY_ROWS;
 
@@ -83,6 +85,10 @@ pub struct SavedExport {
 pub trait ExportSink: Send + Sync {
     /// Keeps `file`; `Err` says why not (e.g. too large), in words for the model.
     fn save(&self, file: ExportFile) -> Result<SavedExport, String>;
+    /// The largest file it keeps, in bytes: an export stops fetching once its text passes this.
+    fn max_bytes(&self) -> u64;
+    /// The setting that decides [`Self::max_bytes`], for the error that names it.
+    fn max_bytes_setting(&self) -> &'static str;
 }
 
 pub fn export_suiteql() -> CatalogTool {
@@ -119,25 +125,50 @@ async fn run(ctx: &ToolContext, input: ExportSuiteQlInput) -> Result<ExportResul
         ));
     };
     let progress = ctx.progress.clone();
-    let result = ctx
+    let max_bytes = sink.max_bytes();
+    // Rows become text as their page comes in, so the size is known after every page and the fetch stops as
+    // soon as the file would be too large to keep, holding about the bound and a few pages at most.
+    let mut writer = ExportWriter::new(input.format);
+    let summary = ctx
         .client
-        .suiteql_all(&input.query, max_rows, |fetched, total| {
-            let progress = progress.clone();
-            async move {
-                if let Some(p) = progress {
-                    let total = total.map(|t| t.min(max_rows));
-                    let message = match total {
-                        Some(t) => format!("fetched {fetched} of {t} rows"),
-                        None => format!("fetched {fetched} rows"),
-                    };
-                    p.report(fetched, total, message).await;
+        .suiteql_pages(
+            &input.query,
+            max_rows,
+            |items| {
+                writer.push_items(items);
+                if writer.bytes() > max_bytes {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
                 }
-            }
-        })
+            },
+            |fetched, total| {
+                let progress = progress.clone();
+                async move {
+                    if let Some(p) = progress {
+                        let total = total.map(|t| t.min(max_rows));
+                        let message = match total {
+                            Some(t) => format!("fetched {fetched} of {t} rows"),
+                            None => format!("fetched {fetched} rows"),
+                        };
+                        p.report(fetched, total, message).await;
+                    }
+                }
+            },
+        )
         .await?;
-    let text = input.format.render(&result.columns, &result.rows);
+    if summary.stopped {
+        return Err(ToolError::Refused(too_large(
+            writer.rows(),
+            writer.bytes(),
+            summary.total_results.map(|t| t.min(max_rows)),
+            max_bytes,
+            sink.max_bytes_setting(),
+        )));
+    }
+    let row_count = writer.rows();
+    let (columns, text) = writer.finish();
     let bytes = text.len();
-    let row_count = result.rows.len();
     let saved = sink
         .save(ExportFile {
             format: input.format,
@@ -145,7 +176,7 @@ async fn run(ctx: &ToolContext, input: ExportSuiteQlInput) -> Result<ExportResul
             row_count,
         })
         .map_err(ToolError::Refused)?;
-    let note = if result.limit_reached {
+    let note = if summary.limit_reached {
         format!(
             "The query has more rows than the {row_count} exported (max_rows {max_rows}, at most \
              {MAX_QUERY_ROWS}); raise max_rows or split the export with a WHERE clause (e.g. by date or id range). \
@@ -160,11 +191,40 @@ async fn run(ctx: &ToolContext, input: ExportSuiteQlInput) -> Result<ExportResul
         mime_type: input.format.mime_type().to_owned(),
         format: input.format,
         row_count,
-        columns: result.columns,
+        columns,
         bytes,
-        total_results: result.total_results,
-        limit_reached: result.limit_reached,
+        total_results: summary.total_results,
+        limit_reached: summary.limit_reached,
         expires_at: saved.expires_at,
         note,
     })
+}
+
+/// The error of an export that passed the byte bound while fetching.
+fn too_large(rows: usize, bytes: u64, total: Option<u64>, max_bytes: u64, setting: &str) -> String {
+    let of_total = total.map_or(String::new(), |t| format!(" of {t}"));
+    format!(
+        "the export was stopped after {rows}{of_total} rows: the file had reached {} and this server keeps \
+         export files of at most {} ({setting}). Select fewer columns, lower max_rows (about {} rows fit), or \
+         split the export with a WHERE clause (e.g. by date or id range) and export each part",
+        human_bytes(bytes),
+        human_bytes(max_bytes),
+        fitting_rows(rows, bytes, max_bytes)
+    )
+}
+
+/// Rows of the same average size that fit in `max_bytes`.
+fn fitting_rows(rows: usize, bytes: u64, max_bytes: u64) -> u64 {
+    if bytes == 0 {
+        return 0;
+    }
+    (rows as u64).saturating_mul(max_bytes) / bytes
+}
+
+fn human_bytes(b: u64) -> String {
+    if b >= 1024 * 1024 {
+        format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{b} bytes")
+    }
 }

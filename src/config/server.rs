@@ -75,6 +75,8 @@ impl std::str::FromStr for ConfirmMode {
 pub const DEFAULT_EXPORT_TTL: Duration = Duration::from_secs(3600);
 /// Most export files kept at once by default.
 pub const DEFAULT_EXPORT_MAX_COUNT: usize = 100;
+/// Most export files one owner keeps at once by default.
+pub const DEFAULT_EXPORT_MAX_PER_OWNER: usize = 10;
 /// Most megabytes (MiB) of export files kept at once by default.
 pub const DEFAULT_EXPORT_MAX_MB: u64 = 256;
 
@@ -85,6 +87,8 @@ pub struct ExportsConfig {
     pub ttl: Duration,
     /// Most files kept at once; the oldest goes first.
     pub max_count: usize,
+    /// Most files one owner keeps at once; that owner's oldest goes first.
+    pub max_per_owner: usize,
     /// Most bytes kept at once (also the largest single file); the oldest goes first.
     pub max_bytes: u64,
 }
@@ -94,6 +98,7 @@ impl Default for ExportsConfig {
         Self {
             ttl: DEFAULT_EXPORT_TTL,
             max_count: DEFAULT_EXPORT_MAX_COUNT,
+            max_per_owner: DEFAULT_EXPORT_MAX_PER_OWNER,
             max_bytes: DEFAULT_EXPORT_MAX_MB * 1024 * 1024,
         }
     }
@@ -154,6 +159,9 @@ impl ServerConfig {
                 .export_ttl()?
                 .map_or(defaults.ttl, Duration::from_secs),
             max_count: settings.export_max_count()?.unwrap_or(defaults.max_count),
+            max_per_owner: settings
+                .export_max_per_owner()?
+                .unwrap_or(defaults.max_per_owner),
             max_bytes: settings
                 .export_max_mb()?
                 .map_or(defaults.max_bytes, |mb| mb.saturating_mul(1024 * 1024)),

@@ -183,6 +183,12 @@ settings! {
         env: "NETSUITE_MCP_EXPORT_MAX_COUNT", default: "100",
         check: at_least(1, "must be at least 1"),
     }
+    /// Most `export_suiteql` files one owner (MCP session, else signed-in person) keeps at once; the owner's
+    /// oldest is dropped first.
+    ExportMaxPerOwner => export_max_per_owner: usize {
+        env: "NETSUITE_MCP_EXPORT_MAX_PER_OWNER", default: "10",
+        check: at_least(1, "must be at least 1"),
+    }
     /// Most MiB of `export_suiteql` files kept at once (in memory), also the largest one file.
     ExportMaxMb => export_max_mb: u64 {
         env: "NETSUITE_MCP_EXPORT_MAX_MB", default: "256",

@@ -1,9 +1,13 @@
-//! A whole SuiteQL result, for exports: the first page tells how many rows there are, then the remaining pages
-//! are fetched several at a time (within the client's concurrency limit) and put together in order.
+//! A whole SuiteQL result, for exports: pages are fetched several at a time (within the client's concurrency
+//! limit) and handed over in the query's order. The first pages are asked for together, before the first answer
+//! tells how many there are; requests that turn out to be past the end are discarded.
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::ControlFlow;
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use serde_json::Value;
 
 use super::paging::MAX_PAGE;
@@ -25,8 +29,25 @@ pub struct SuiteQlRows {
     pub total_results: Option<u64>,
     /// Whether the query has rows beyond those returned (the limit was reached).
     pub limit_reached: bool,
-    /// NetSuite requests made.
+    /// Pages of the result fetched (requests past the end not counted).
     pub pages: u32,
+}
+
+/// What [`NetSuiteClient::suiteql_pages`] found out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagingSummary {
+    /// Rows handed over.
+    pub rows: u64,
+    /// NetSuite's `totalResults`, when it sent one.
+    pub total_results: Option<u64>,
+    /// Whether the query has rows beyond those handed over (`max_rows` was reached).
+    pub limit_reached: bool,
+    /// Pages of the result fetched (requests past the end not counted).
+    pub pages: u32,
+    /// Requests that turned out to be past the end (asked for before the first page told how many there are).
+    pub discarded: u32,
+    /// Whether the receiver of the rows stopped the paging early.
+    pub stopped: bool,
 }
 
 impl NetSuiteClient {
@@ -49,67 +70,142 @@ impl NetSuiteClient {
         &self,
         query: &str,
         max_rows: u64,
-        mut on_rows: F,
+        on_rows: F,
     ) -> Result<SuiteQlRows, NetSuiteError>
     where
         F: FnMut(u64, Option<u64>) -> Fut,
         Fut: Future<Output = ()>,
     {
-        let max_rows = max_rows.clamp(1, MAX_QUERY_ROWS);
-        // Offsets must be multiples of the page size, so all pages have this size and the last is cut.
-        let page_size = u32::try_from(max_rows.min(u64::from(MAX_PAGE))).unwrap_or(MAX_PAGE);
-        let first = RawPage::parse(self.suiteql_page(query, page_size, 0).await?)?;
-        let mut pages = 1u32;
-        let total = first.total_results;
-        let first_more = first.has_more && first.items.len() >= page_size as usize;
-        let mut fetched = first.items.len() as u64;
-        on_rows(fetched.min(max_rows), total).await;
-
-        // The pages still needed: as many as NetSuite says there are (unknown total: up to max_rows). They are
-        // requested out of order as slots free up (waiting for the oldest one before asking for more would
-        // leave slots idle) and put back in order below.
-        let wanted = total.map_or(max_rows, |t| t.min(max_rows));
-        let page_count = usize::try_from(wanted.div_ceil(u64::from(page_size))).unwrap_or(1);
-        let mut rest: Vec<Option<RawPage>> = (1..page_count).map(|_| None).collect();
-        if first_more && page_count > 1 {
-            let mut requests = futures_util::stream::iter(1..page_count)
-                .map(|index| async move {
-                    let offset =
-                        u32::try_from(index as u64 * u64::from(page_size)).unwrap_or(u32::MAX);
-                    let page = RawPage::parse(self.suiteql_page(query, page_size, offset).await?)?;
-                    Ok::<_, NetSuiteError>((index, page))
-                })
-                .buffer_unordered(self.export_parallelism());
-            while let Some(done) = requests.next().await {
-                let (index, page) = done?;
-                pages += 1;
-                fetched += page.items.len() as u64;
-                if let Some(slot) = rest.get_mut(index - 1) {
-                    *slot = Some(page);
-                }
-                on_rows(fetched.min(max_rows), total).await;
-            }
-        }
-        let mut items = first.items;
-        let mut more = first_more;
-        for page in rest {
-            let Some(page) = page.filter(|_| more) else {
-                break;
-            };
-            // A short page ends the result even if NetSuite's count said otherwise (rows changed meanwhile).
-            more = page.has_more && page.items.len() >= page_size as usize;
-            items.extend(page.items);
-        }
-        let limit_reached = items.len() as u64 > max_rows
-            || (items.len() as u64 == max_rows && (more || total.is_some_and(|t| t > max_rows)));
-        items.truncate(usize::try_from(max_rows).unwrap_or(usize::MAX));
+        let mut items = Vec::new();
+        let summary = self
+            .suiteql_pages(
+                query,
+                max_rows,
+                |page| {
+                    items.extend(page);
+                    ControlFlow::Continue(())
+                },
+                on_rows,
+            )
+            .await?;
         let (columns, rows) = shape_rows(items);
         Ok(SuiteQlRows {
             columns,
             rows,
-            total_results: total,
-            limit_reached,
-            pages,
+            total_results: summary.total_results,
+            limit_reached: summary.limit_reached,
+            pages: summary.pages,
         })
+    }
+
+    /// Runs `query` and hands its rows `[0, max_rows)` (`max_rows` is capped at [`MAX_QUERY_ROWS`]) to
+    /// `on_page`, one page at a time in the query's order, as NetSuite's row objects; `on_page` returning
+    /// `Break` stops the paging at once (requests in flight are dropped). After each page,
+    /// `on_progress(rows handed over so far, total)` is awaited. Dropping the future drops every request in
+    /// flight, which frees their concurrency slots.
+    ///
+    /// Pages 1..k (k = [`Self::export_parallelism`], at most the pages `max_rows` can need) are asked for
+    /// together, without waiting for the first page's `totalResults`: waiting would leave the other slots idle
+    /// for a whole round trip. A request that turns out to be past the end (the sandbox answers it with no
+    /// rows; what NetSuite answers is not documented, so an error there is ignored too) is discarded, and one
+    /// that comes back early waits until the pages before it are handed over, so the order stays the query's.
+    pub async fn suiteql_pages<R, P, Fut>(
+        &self,
+        query: &str,
+        max_rows: u64,
+        mut on_page: R,
+        mut on_progress: P,
+    ) -> Result<PagingSummary, NetSuiteError>
+    where
+        R: FnMut(Vec<Value>) -> ControlFlow<()>,
+        P: FnMut(u64, Option<u64>) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let max_rows = max_rows.clamp(1, MAX_QUERY_ROWS);
+        // Offsets must be multiples of the page size, so all pages have this size and the last is cut.
+        let page_size = u32::try_from(max_rows.min(u64::from(MAX_PAGE))).unwrap_or(MAX_PAGE);
+        let size = u64::from(page_size);
+        let pages_for = |rows: u64| usize::try_from(rows.div_ceil(size)).unwrap_or(usize::MAX);
+        let parallel = self.export_parallelism();
+        // Pages that may hold wanted rows: lowered when NetSuite tells the total or a page ends the result.
+        let mut end = pages_for(max_rows);
+        let fetch = |index: usize| async move {
+            let offset = u32::try_from(index as u64 * size).unwrap_or(u32::MAX);
+            let page = match self.suiteql_page(query, page_size, offset).await {
+                Ok(body) => RawPage::parse(body),
+                Err(e) => Err(e),
+            };
+            (index, page)
+        };
+        let mut in_flight = FuturesUnordered::new();
+        // Pages that came back before the ones ahead of them.
+        let mut parked: BTreeMap<usize, Result<RawPage, NetSuiteError>> = BTreeMap::new();
+        let (mut next_request, mut next_handed) = (0usize, 0usize);
+        let mut summary = PagingSummary {
+            rows: 0,
+            total_results: None,
+            limit_reached: false,
+            pages: 0,
+            discarded: 0,
+            stopped: false,
+        };
+        let mut last_more = false;
+        let mut truncated = false;
+        while next_handed < end {
+            // Slots are refilled one for one as pages come back, so other calls wait for one page at most.
+            while in_flight.len() < parallel && next_request < end {
+                in_flight.push(fetch(next_request));
+                next_request += 1;
+            }
+            let Some((index, result)) = in_flight.next().await else {
+                break;
+            };
+            if index >= end {
+                summary.discarded += 1;
+                continue;
+            }
+            match &result {
+                Ok(page) if summary.total_results.is_none() => {
+                    if let Some(total) = page.total_results {
+                        summary.total_results = Some(total);
+                        end = end.min(pages_for(total.min(max_rows)).max(1));
+                    }
+                }
+                // Needed for sure (NetSuite said the result reaches it): no point waiting for the pages before.
+                Err(_) if summary.total_results.is_some() => return result.map(|_| summary),
+                _ => {}
+            }
+            parked.insert(index, result);
+            while next_handed < end {
+                let Some(result) = parked.remove(&next_handed) else {
+                    break;
+                };
+                let page = result?;
+                summary.pages += 1;
+                next_handed += 1;
+                // A short page ends the result even if NetSuite's count said otherwise (rows changed meanwhile).
+                last_more = page.has_more && page.items.len() >= page_size as usize;
+                if !last_more {
+                    end = next_handed;
+                }
+                let mut items = page.items;
+                let room = usize::try_from(max_rows - summary.rows).unwrap_or(usize::MAX);
+                if items.len() > room {
+                    items.truncate(room);
+                    truncated = true;
+                }
+                summary.rows += items.len() as u64;
+                if on_page(items).is_break() {
+                    summary.stopped = true;
+                    return Ok(summary);
+                }
+                on_progress(summary.rows, summary.total_results).await;
+            }
+        }
+        summary.discarded += u32::try_from(parked.len() + in_flight.len()).unwrap_or(u32::MAX);
+        summary.limit_reached = truncated
+            || (summary.rows == max_rows
+                && (last_more || summary.total_results.is_some_and(|t| t > max_rows)));
+        Ok(summary)
     }
 }

@@ -14,7 +14,7 @@ pub mod suiteql;
 pub use analytics::{DatasetInfo, Listing, SavedSearchInfo, SearchRestlet, SearchRoute};
 pub use client::{ApiRequest, ApiResponse, ClientOptions, NetSuiteClient, RetryPolicy};
 pub use error::{ApiError, ErrorClass, ErrorDetail, NetSuiteError};
-pub use export::{MAX_QUERY_ROWS, SuiteQlRows};
+pub use export::{MAX_QUERY_ROWS, PagingSummary, SuiteQlRows};
 pub use metadata::FieldInfo;
 pub use metadata_cache::{MetadataCache, MetadataCacheOptions};
 pub use records::{ListWindow, RecordId, RecordType};

@@ -1,6 +1,6 @@
 //! The files `export_suiteql` makes: kept in memory under unguessable ids (UUID v4), readable as
 //! `netsuite://exports/{id}` with `resources/read` only by whoever made them, until they expire. The store is
-//! bounded in number and bytes; when a new file does not fit, the oldest go first.
+//! bounded in number and bytes, and each owner in number; when a new file does not fit, the oldest go first.
 //!
 //! Who "whoever made them" is ([`owner_of`]): over HTTP with sessions, the MCP session; without sessions, the
 //! authenticated person (subject and client); over stdio, the one local client. Exports are not listed in
@@ -26,6 +26,8 @@ use crate::config::ExportsConfig;
 pub const EXPORT_URI_PREFIX: &str = "netsuite://exports/";
 /// The tool whose results link to an export file.
 const EXPORT_TOOL: &str = "export_suiteql";
+/// The setting that bounds the bytes of exports.
+const MAX_BYTES_SETTING: &str = "NETSUITE_MCP_EXPORT_MAX_MB";
 /// The owner of exports made over stdio (one client per process).
 pub const LOCAL_OWNER: &str = "local";
 
@@ -83,7 +85,7 @@ impl ExportStore {
         let bytes = file.text.len() as u64;
         if bytes > self.limits.max_bytes {
             return Err(format!(
-                "the export is {} and this server keeps at most {} of exports (NETSUITE_MCP_EXPORT_MAX_MB); \
+                "the export is {} and this server keeps at most {} of exports ({MAX_BYTES_SETTING}); \
                  select fewer columns, lower max_rows, or split the export with a WHERE clause",
                 human_bytes(bytes),
                 human_bytes(self.limits.max_bytes)
@@ -94,6 +96,18 @@ impl ExportStore {
         let mut entries = self.lock();
         let now = Instant::now();
         entries.retain(|e| e.expires > now);
+        // An owner over its share loses its own oldest file rather than getting an error: nothing can delete an
+        // export before it expires, so an error would block that owner for up to the TTL, while someone exporting
+        // again almost always wants the newest result and can re-run an old export if needed. The bound keeps one
+        // busy session from pushing everyone else's files out of the shared store.
+        let max_own = self.limits.max_per_owner.max(1);
+        while entries.iter().filter(|e| e.owner == owner).count() >= max_own {
+            let Some(at) = entries.iter().position(|e| e.owner == owner) else {
+                break;
+            };
+            let dropped = entries.remove(at);
+            tracing::info!(export = %dropped.id, "dropped the owner's oldest export (NETSUITE_MCP_EXPORT_MAX_PER_OWNER)");
+        }
         // Oldest first: the list is in the order files were made.
         while !entries.is_empty()
             && (entries.len() >= self.limits.max_count.max(1)
@@ -185,6 +199,14 @@ impl OwnedExports {
 impl ExportSink for OwnedExports {
     fn save(&self, file: ExportFile) -> Result<SavedExport, String> {
         self.store.save(&self.owner, file)
+    }
+
+    fn max_bytes(&self) -> u64 {
+        self.store.limits.max_bytes
+    }
+
+    fn max_bytes_setting(&self) -> &'static str {
+        MAX_BYTES_SETTING
     }
 }
 
@@ -337,6 +359,7 @@ mod tests {
         ExportStore::new(ExportsConfig {
             ttl,
             max_count,
+            max_per_owner: max_count,
             max_bytes,
         })
     }
@@ -405,5 +428,25 @@ mod tests {
         assert!(s.read("a", &three).is_ok() && s.read("a", &four).is_ok());
         let too_big = s.save("a", file("12345678901")).unwrap_err();
         assert!(too_big.contains("NETSUITE_MCP_EXPORT_MAX_MB"), "{too_big}");
+    }
+
+    #[test]
+    fn an_owner_over_its_share_loses_its_own_oldest_export_and_no_one_elses() {
+        let s = ExportStore::new(ExportsConfig {
+            ttl: Duration::from_secs(60),
+            max_count: 10,
+            max_per_owner: 2,
+            max_bytes: 1000,
+        });
+        let other = s.save("b", file("b1")).unwrap().uri;
+        let one = s.save("a", file("a1")).unwrap().uri;
+        let two = s.save("a", file("a2")).unwrap().uri;
+        let three = s.save("a", file("a3")).unwrap().uri;
+        assert!(
+            matches!(s.read("a", &one), Err(ExportReadError::NotFound { .. })),
+            "the owner's oldest goes"
+        );
+        assert!(s.read("a", &two).is_ok() && s.read("a", &three).is_ok());
+        assert!(s.read("b", &other).is_ok(), "another owner's file stays");
     }
 }

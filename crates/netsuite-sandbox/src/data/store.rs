@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use serde_json::Value;
 
+use super::suiteql::cache::{self, QueryCache};
 use super::{Page, SUITEQL_PATH, SuiteqlPage, paging, schema, seed, sqlfn, suiteql};
 use crate::error::NsError;
 
@@ -35,6 +36,8 @@ pub struct Store {
     time_limit_ms: AtomicU64,
     /// Whether the REST saved-search endpoints exist (off: an older account, which needs the RESTlet).
     pub(super) rest_saved_searches: AtomicBool,
+    /// Whole SuiteQL results kept between their pages (see [`cache`] for when they are reused).
+    pub(super) query_cache: QueryCache,
 }
 
 pub(super) fn now_ms() -> u64 {
@@ -117,6 +120,7 @@ impl Store {
             deadline_ms,
             time_limit_ms: AtomicU64::new(QUERY_TIME_LIMIT.as_millis() as u64),
             rest_saved_searches: AtomicBool::new(true),
+            query_cache: QueryCache::default(),
         })
     }
 
@@ -131,7 +135,8 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs a SuiteQL query (`params` for `?` binds) and returns one page of rows in NetSuite's shape.
+    /// Runs a SuiteQL query (`params` for `?` binds) and returns one page of rows in NetSuite's shape. The next
+    /// pages of the same query reuse its result while the data is unchanged (see [`cache`]).
     pub fn suiteql_page(
         &self,
         q: &str,
@@ -139,7 +144,13 @@ impl Store {
         page: Page,
     ) -> Result<SuiteqlPage, NsError> {
         let sql = suiteql::translate(q)?;
+        let key = cache::key(&sql, params);
         let conn = self.lock();
+        // Read under the connection lock: no write can come between this and the run below.
+        let changes = conn.total_changes();
+        if let Some(table) = self.query_cache.get(&key, changes) {
+            return Ok(table.page(page));
+        }
         conn.pragma_update(None, "query_only", true)
             .map_err(internal)?;
         self.deadline_ms.store(
@@ -147,12 +158,22 @@ impl Store {
             Ordering::SeqCst,
         );
         self.restricted.store(true, Ordering::SeqCst);
-        let result = suiteql::execute(&conn, &sql, params, page);
+        let result = suiteql::execute(&conn, &sql, params, page, cache::MAX_ENTRY_BYTES);
         self.restricted.store(false, Ordering::SeqCst);
         self.deadline_ms.store(0, Ordering::SeqCst);
         conn.pragma_update(None, "query_only", false)
             .map_err(internal)?;
-        result
+        let (page, table) = result?;
+        if let Some(table) = table {
+            self.query_cache.put(key, changes, table);
+        }
+        Ok(page)
+    }
+
+    /// Forgets every SuiteQL result kept between pages, so that the next page runs its query again (e.g. to
+    /// measure a first page as NetSuite would run it).
+    pub fn clear_query_cache(&self) {
+        self.query_cache.clear();
     }
 
     /// Runs a SuiteQL query and returns NetSuite's whole response body. Links are relative

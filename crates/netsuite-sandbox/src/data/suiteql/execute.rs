@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::data::paging::{MAX_RESULTS, Page};
 use crate::data::sqlfn::{format_number, parse_iso};
+use crate::data::suiteql::cache::Table;
 use crate::error::NsError;
 
 use super::search_error;
@@ -90,13 +91,15 @@ pub(super) fn cell(v: ValueRef<'_>, decl: Option<&str>) -> Option<String> {
     }
 }
 
-/// Runs an already translated, read-only statement and cuts out one page.
+/// Runs an already translated, read-only statement and cuts out one page. The whole result comes back too, as a
+/// [`Table`] to keep between pages, when it takes at most `keep_bytes` (else `None`; the count is exact anyway).
 pub fn execute(
     conn: &rusqlite::Connection,
     sql: &str,
     params: &[Value],
     page: Page,
-) -> Result<SuiteqlPage, NsError> {
+    keep_bytes: usize,
+) -> Result<(SuiteqlPage, Option<Table>), NsError> {
     let mut stmt = conn.prepare(sql).map_err(|e| map_sqlite_error(&e))?;
     if !stmt.readonly() {
         return Err(search_error("Only SELECT statements are supported."));
@@ -130,7 +133,7 @@ pub fn execute(
         stmt.raw_bind_parameter(i + 1, bound)
             .map_err(|e| map_sqlite_error(&e))?;
     }
-    let columns: Vec<(String, Option<String>)> = {
+    let (keys, decls): (Vec<String>, Vec<Option<String>>) = {
         let mut seen = 0;
         stmt.columns()
             .map(|c| {
@@ -139,8 +142,9 @@ pub fn execute(
                     c.decl_type().map(str::to_owned),
                 )
             })
-            .collect()
+            .unzip()
     };
+    let mut kept = Some(Table::new(keys.clone()));
     let mut rows_out = Vec::new();
     let mut total = 0;
     let mut rows = stmt.raw_query();
@@ -148,22 +152,44 @@ pub fn execute(
         if total >= MAX_RESULTS {
             break;
         }
-        if page.contains(total) {
-            let mut obj = Map::new();
-            obj.insert("links".into(), Value::Array(Vec::new()));
-            for (i, (key, decl)) in columns.iter().enumerate() {
+        let wanted = page.contains(total);
+        if wanted || kept.is_some() {
+            let mut cells = Vec::with_capacity(decls.len());
+            for (i, decl) in decls.iter().enumerate() {
                 let v = row.get_ref(i).map_err(|e| map_sqlite_error(&e))?;
-                if let Some(s) = cell(v, decl.as_deref()) {
-                    // guess: with duplicate column names the first one wins.
-                    obj.entry(key.clone()).or_insert(Value::String(s));
+                cells.push(cell(v, decl.as_deref()));
+            }
+            if wanted {
+                rows_out.push(row_object(&keys, &cells));
+            }
+            if let Some(table) = &mut kept {
+                table.push(cells);
+                if table.bytes() > keep_bytes {
+                    kept = None;
                 }
             }
-            rows_out.push(Value::Object(obj));
         }
         total += 1;
     }
-    Ok(SuiteqlPage {
-        total,
-        rows: rows_out,
-    })
+    Ok((
+        SuiteqlPage {
+            total,
+            rows: rows_out,
+        },
+        kept,
+    ))
+}
+
+/// One row in NetSuite's shape: `links: []`, then every non-null column under its key.
+pub(crate) fn row_object(keys: &[String], cells: &[Option<String>]) -> Value {
+    let mut obj = Map::new();
+    obj.insert("links".into(), Value::Array(Vec::new()));
+    for (key, cell) in keys.iter().zip(cells) {
+        if let Some(s) = cell {
+            // guess: with duplicate column names the first one wins.
+            obj.entry(key.clone())
+                .or_insert_with(|| Value::String(s.clone()));
+        }
+    }
+    Value::Object(obj)
 }

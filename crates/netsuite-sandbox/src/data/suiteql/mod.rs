@@ -3,6 +3,7 @@
 //! `DECODE`, `BUILTIN.DF`, `TO_CHAR`, `TO_DATE`, `SYSDATE`, date arithmetic, `EXTRACT`, `MINUS`). Then
 //! execution with NetSuite's row shape: lowercase keys, every value a string, null columns omitted.
 
+pub mod cache;
 mod execute;
 mod lex;
 mod rewrite;
