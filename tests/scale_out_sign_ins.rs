@@ -359,7 +359,7 @@ async fn instances_with_their_own_copy_of_a_login_refresh_it_once_between_them()
 }
 
 #[tokio::test]
-async fn a_refresh_spent_without_tokens_issued_may_be_retried_once_but_not_replayed() {
+async fn a_refresh_spent_without_tokens_issued_may_be_retried_but_not_replayed_or_raced() {
     let Some(redis) = RedisServer::start().await else {
         return;
     };
@@ -397,6 +397,18 @@ async fn a_refresh_spent_without_tokens_issued_may_be_retried_once_but_not_repla
     let r = refresh(a, &client_id, spent).await;
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(mcp_status(b, access).await, 401);
+
+    // Two requests racing with one refresh token on two instances never both get tokens.
+    for _ in 0..5 {
+        let (client_id, tokens) = sign_in_across(a, b, a).await;
+        let token = tokens["refresh_token"].as_str().unwrap();
+        let (x, y) = tokio::join!(refresh(a, &client_id, token), refresh(b, &client_id, token));
+        let ok = [x.status().as_u16(), y.status().as_u16()]
+            .iter()
+            .filter(|s| **s == 200)
+            .count();
+        assert!(ok <= 1, "both racing refreshes got tokens");
+    }
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::endpoint::{ClientAuth, Grant, TokenGrant, request_token};
 use super::lock;
 use super::shared::SlotGuard;
-use super::shared_login::{SharedLogin, WhenEmpty};
+use super::shared_login::{LOCK_LOST, SharedLogin, WhenEmpty};
 use super::store::{StoredLogin, TokenStore};
 use super::token::{AuthError, REFRESH_BUFFER};
 
@@ -48,6 +48,10 @@ pub struct SessionParams {
 struct Memory {
     /// A rotated login NetSuite issued that could not be saved yet.
     unsaved: Option<StoredLogin>,
+    /// The shared lock kept while `unsaved` could not be shared: its owner, to take it up again.
+    held: Option<String>,
+    /// The lock under which `unsaved` was to be shared turned out not to be ours any more: not worth keeping.
+    lock_lost: bool,
     /// The last access token NetSuite refused: never taken from the store again.
     refused: Option<SecretString>,
 }
@@ -124,8 +128,15 @@ impl LoginSession {
         };
         let guard = match &self.shared {
             Some(shared) => {
-                let guard = shared.lock().await?;
-                self.pull(shared, &guard).await?;
+                let held = self.memory().held.take();
+                let guard = match held {
+                    Some(owner) => shared.resume(owner),
+                    None => shared.lock().await?,
+                };
+                if let Err(e) = self.pull(shared, &guard).await {
+                    self.keep_if_unsaved(guard);
+                    return Err(e);
+                }
                 Some(guard)
             }
             None => None,
@@ -146,14 +157,20 @@ impl LoginSession {
             });
         }
         let result = self.refresh(http, login, now, guard.as_ref()).await;
-        if let Some(guard) = guard
-            && self.memory().unsaved.is_some()
-        {
-            // Rotated tokens the others cannot read yet: they wait until the lock expires rather than spend the
-            // old refresh token, and this instance's next call stores the new ones first.
-            guard.hold();
+        if let Some(guard) = guard {
+            self.keep_if_unsaved(guard);
         }
         result
+    }
+
+    /// Rotated tokens the others cannot read yet: the lock is kept (they wait rather than spend the old refresh
+    /// token) and this instance's next call takes it up again and stores them first. Otherwise it is released.
+    fn keep_if_unsaved(&self, guard: SlotGuard) {
+        let mut memory = self.memory();
+        let lost = std::mem::take(&mut memory.lock_lost);
+        if memory.unsaved.is_some() && self.shared.is_some() && !lost {
+            memory.held = Some(guard.keep());
+        }
     }
 
     async fn refresh(
@@ -217,7 +234,12 @@ impl LoginSession {
         };
         let local = self.store.save(&self.params.profile, &updated);
         let failure = match (shared, local) {
-            (Some(Err(e)), _) => Some(e.to_string()),
+            (Some(Err(e)), _) => {
+                if matches!(&e, AuthError::Shared(m) if m == LOCK_LOST) {
+                    self.memory().lock_lost = true;
+                }
+                Some(e.to_string())
+            }
             (None, Err(e)) => Some(e.to_string()),
             (Some(Ok(())), Err(e)) => {
                 tracing::warn!(profile = %self.params.profile, error = %e, "the rotated sign-in is shared but could not be saved in this machine's token store");
@@ -246,12 +268,29 @@ impl LoginSession {
     async fn pull(&self, shared: &SharedLogin, guard: &SlotGuard) -> Result<(), AuthError> {
         let unsaved = self.memory().unsaved.clone();
         if let Some(login) = unsaved {
-            return shared.save(&login, guard).await.map_err(|e| {
+            if shared.when_empty == WhenEmpty::Ended && shared.load().await?.is_none() {
+                // The sign-in ended while its refresh ran (revoked, replayed): its tokens are not brought back.
+                self.memory().unsaved = None;
+                return Err(AuthError::NotSignedIn {
+                    profile: self.params.profile.clone(),
+                    location: self.store.location(&self.params.profile),
+                });
+            }
+            shared.save(&login, guard).await.map_err(|e| {
+                if matches!(&e, AuthError::Shared(m) if m == LOCK_LOST) {
+                    self.memory().lock_lost = true;
+                }
                 AuthError::Store(format!(
                     "the rotated sign-in still cannot be shared: {e}; it is kept in memory and shared first \
                      on the next call"
                 ))
-            });
+            })?;
+            // Shared: the copy every instance reads is current. This machine's store is best effort.
+            self.memory().unsaved = None;
+            if let Err(e) = self.store.save(&self.params.profile, &login) {
+                tracing::warn!(profile = %self.params.profile, error = %e, "the rotated sign-in is shared but could not be saved in this machine's token store");
+            }
+            return Ok(());
         }
         match (shared.load().await?, shared.when_empty) {
             (Some(login), _) => {

@@ -169,10 +169,20 @@ impl SlotGuard {
         self.owner.as_deref().unwrap_or_default()
     }
 
-    /// Keeps the lock until it expires instead of releasing it: the others must not read the slot before this
-    /// instance has written what it holds (e.g. a rotated token it could not store yet).
-    pub(super) fn hold(mut self) {
-        self.owner = None;
+    /// Keeps the lock instead of releasing it, returning its owner token so that this instance can take it up
+    /// again ([`SlotGuard::resume`]): the others must not read the slot before this instance has written what it
+    /// holds (a rotated token it could not store yet). It expires by itself otherwise.
+    pub(super) fn keep(mut self) -> String {
+        self.owner.take().unwrap_or_default()
+    }
+
+    /// The lock kept by [`SlotGuard::keep`], held again (it may have expired meanwhile: writes under it then
+    /// fail, and it is released as usual).
+    pub(super) fn resume(slot: &Arc<dyn TokenSlot>, owner: String) -> SlotGuard {
+        SlotGuard {
+            slot: Arc::clone(slot),
+            owner: Some(owner),
+        }
     }
 
     pub(super) async fn release(mut self) {

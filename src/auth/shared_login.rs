@@ -20,6 +20,9 @@ use crate::seal::Sealer;
 /// its holder died: a refresh is never running when the lock runs out (the refresh runs in a task of its own, so
 /// a cancelled call does not cut it short either).
 pub const LOCK_MARGIN: Duration = Duration::from_secs(30);
+/// Why storing under the lock failed when the lock was no longer this instance's.
+pub(super) const LOCK_LOST: &str = "the shared sign-in's lock was lost before the new tokens were stored (it \
+                                    expired, or the sign-in was ended meanwhile)";
 /// Tries to store rotated tokens before giving up (while holding the lock).
 const SAVE_ATTEMPTS: u32 = 3;
 /// How long the stored tokens are kept after their last change: NetSuite's longest refresh-token life and
@@ -102,6 +105,11 @@ impl SharedLogin {
         }
     }
 
+    /// The lock this instance kept (see [`SlotGuard::keep`]), held again.
+    pub(super) fn resume(&self, owner: String) -> SlotGuard {
+        SlotGuard::resume(&self.slot, owner)
+    }
+
     /// The stored login, if any. One that does not open (another key) is an error: instances must share
     /// `NETSUITE_MCP_STATE_KEY`.
     pub(super) async fn load(&self) -> Result<Option<StoredLogin>, AuthError> {
@@ -136,13 +144,7 @@ impl SharedLogin {
                 .await
             {
                 Ok(true) => return Ok(()),
-                Ok(false) => {
-                    return Err(AuthError::Shared(
-                        "the shared sign-in's lock was lost before the new tokens were stored (it expired, or \
-                         the sign-in was ended meanwhile)"
-                            .into(),
-                    ));
-                }
+                Ok(false) => return Err(AuthError::Shared(LOCK_LOST.into())),
                 Err(e) => last = e,
             }
         }

@@ -152,8 +152,13 @@ impl NetSuiteClient {
         let mut last_more = false;
         let mut truncated = false;
         while next_handed < end {
-            // Slots are refilled one for one as pages come back, so other calls wait for one page at most.
-            while in_flight.len() < parallel && next_request < end {
+            // Slots are refilled one for one as pages come back, so other calls wait for one page at most; and
+            // never more than two windows ahead of the page handed over next, so that a slow page (a 429 backoff)
+            // does not let the rest of the result pile up in memory behind it.
+            while in_flight.len() < parallel
+                && next_request < end
+                && next_request < next_handed + 2 * parallel
+            {
                 in_flight.push(fetch(next_request));
                 next_request += 1;
             }

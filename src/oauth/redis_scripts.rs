@@ -7,7 +7,7 @@
 //!
 //! Layout under `<prefix>oauth:<ACCOUNT>:` (the prefix is `ARGV[1]`; one account's sign-ins never meet another's):
 //! `client:<id>` (+ zset `clients`, by last use; hash `client_grants` counts each client's grants),
-//! `pending:<digest>` (+ zset `pending`, by expiry), `grant:<id>` (hash: client, subject, vouch, spent, issued), its
+//! `pending:<digest>` (+ zset `pending`, by expiry), `grant:<id>` (hash: client, subject, vouch, spent), its
 //! `:keys` (set of the code and token keys issued for it) and `:login` (the person's sealed NetSuite tokens),
 //! zset `grants` (by creation; grant ids are random, so an id cannot be predicted or steered), `code:<digest>`,
 //! `access:<digest>`, `refresh:<digest>`, list `ended` (sealed tokens of ended grants, to revoke at NetSuite).
@@ -150,13 +150,13 @@ return 1
     )
 }
 
-/// Whether the code or refresh token at key `k`, spent at `spent_ms`, may be spent again: nothing was issued for
-/// it yet (the issue after the spend failed, e.g. Redis went away) and it was spent moments ago — the client's
-/// retry after a 503, not a replay.
+/// Whether a spent code or refresh token (decoded entry `e`) may be spent again: nothing was issued for it yet
+/// (the issue after the spend failed, e.g. Redis went away) and it was spent moments ago — the client's retry
+/// after a 503, not a replay. Two such spends racing each other still get one issue: [`ISSUE`] marks the entry
+/// issued and refuses a second.
 const RETRY: &str = r#"
-local function is_retry(p, grant, k, spent_ms, now)
-  local issued = redis.call('HGET', p .. 'grant:' .. grant, 'issued')
-  return issued ~= k and spent_ms ~= nil and now - spent_ms < 60000
+local function is_retry(e, now)
+  return not e.issued and e.spent_ms ~= nil and now - e.spent_ms < 60000
 end
 "#;
 
@@ -172,13 +172,13 @@ local v = redis.call('GET', k)
 if not v then return {'unknown'} end
 local c = cjson.decode(v)
 if c.used then
-  if is_retry(p, c.grant, k, c.used_ms, now) and c.expires_ms > now then return {'ok', v} end
+  if is_retry(c, now) and c.expires_ms > now then return {'ok', v} end
   remove_grant(p, c.grant)
   return {'replayed'}
 end
 if c.expires_ms <= now then remove_grant(p, c.grant); return {'expired'} end
 c.used = true
-c.used_ms = now
+c.spent_ms = now
 redis.call('SET', k, cjson.encode(c), 'KEEPTTL')
 return {'ok', v}
 "#
@@ -192,14 +192,20 @@ pub fn end_grant() -> String {
 
 /// ARGV: prefix, grant id, access digest, access value, access ttl ms, refresh digest, refresh value, grant ttl
 /// ms, client id, now s, key of the code or refresh token spent for them. 1 when stored, 0 when the grant has
-/// ended. Each issue keeps the grant, its tokens and its client alive for another grant TTL, and notes what was
-/// spent for it (from then on, spending that again is a replay).
+/// ended (or the spent entry is gone with it), -1 when tokens were already issued for what was spent (two
+/// requests raced with one token). Each issue keeps the grant, its tokens and its client alive for another grant
+/// TTL, and marks the spent entry issued (from then on, spending it again is a replay).
 pub const ISSUE: &str = r#"
 local p, id, ad, av, attl, rd, rv, gttl, client, now, spent =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), ARGV[11]
 local g = p .. 'grant:' .. id
 if redis.call('EXISTS', g) == 0 then return 0 end
-redis.call('HSET', g, 'issued', spent)
+local sv = redis.call('GET', spent)
+if not sv then return 0 end
+local se = cjson.decode(sv)
+if se.issued then return -1 end
+se.issued = true
+redis.call('SET', spent, cjson.encode(se), 'KEEPTTL')
 local keys = g .. ':keys'
 for _, k in ipairs(redis.call('SMEMBERS', keys)) do
   if redis.call('EXISTS', k) == 0 then redis.call('SREM', keys, k) end
@@ -229,7 +235,7 @@ if not v then return {'unknown'} end
 local r = cjson.decode(v)
 if r.client_id ~= client then return {'other_client'} end
 if r.spent then
-  if is_retry(p, r.grant, k, r.spent_ms, now) then return {'ok', v} end
+  if is_retry(r, now) then return {'ok', v} end
   remove_grant(p, r.grant)
   return {'replayed'}
 end
