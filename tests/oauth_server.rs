@@ -401,12 +401,7 @@ async fn the_consent_page_names_the_client_and_declining_tells_the_client() {
         html.contains("no changes"),
         "a read-only sign-in says so: {html}"
     );
-    let request = html
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_owned();
+    let request = consent_request(&html);
 
     // A forged answer naming no real sign-in goes nowhere.
     let forged = http

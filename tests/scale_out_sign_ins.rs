@@ -43,12 +43,7 @@ async fn sign_in_across(a: &Server, b: &Server, c: &Server) -> (String, Value) {
     let page = http.get(authorize.as_str()).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200, "the consent page on b");
     let html = page.text().await.unwrap();
-    let request = html
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let request = consent_request(&html);
     let answer = http
         .post(format!("{}/authorize", c.base))
         .form(&[("request", request.as_str()), ("decision", "allow")])

@@ -215,12 +215,7 @@ pub async fn consent(http: &reqwest::Client, base: &str, authorize: &str) -> Str
     assert_eq!(page.status().as_u16(), 200, "the consent page");
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     let html = page.text().await.unwrap();
-    let request = html
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the consent form carries the request id")
-        .to_owned();
+    let request = consent_request(&html);
     let answer = http
         .post(format!("{base}/authorize"))
         .form(&[("request", request.as_str()), ("decision", "allow")])
@@ -229,4 +224,13 @@ pub async fn consent(http: &reqwest::Client, base: &str, authorize: &str) -> Str
         .unwrap();
     assert_eq!(answer.status().as_u16(), 302);
     location(&answer)
+}
+
+/// The request id the consent page's form carries.
+pub fn consent_request(html: &str) -> String {
+    html.split("name=\"request\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the consent form carries the request id")
+        .to_owned()
 }
