@@ -126,22 +126,24 @@ impl LoginSession {
             ),
             None => None,
         };
-        let guard = match &self.shared {
+        let (guard, login) = match &self.shared {
             Some(shared) => {
                 let held = self.memory().held.take();
                 let guard = match held {
                     Some(owner) => shared.resume(owner),
                     None => shared.lock().await?,
                 };
-                if let Err(e) = self.pull(shared, &guard).await {
-                    self.keep_if_unsaved(guard);
-                    return Err(e);
+                match self.pull(shared, &guard).await {
+                    // The shared copy is the one used: this machine's store may have failed to take it.
+                    Ok(login) => (Some(guard), login),
+                    Err(e) => {
+                        self.keep_if_unsaved(guard);
+                        return Err(e);
+                    }
                 }
-                Some(guard)
             }
-            None => None,
+            None => (None, self.current()?),
         };
-        let login = self.current()?;
         self.check_matches(&login)?;
         let now = unix_now();
         let refused = self.memory().refused.clone();
@@ -262,10 +264,15 @@ impl LoginSession {
         })
     }
 
-    /// Brings the local store up to the shared copy (held under its lock): a rotation this instance could not
-    /// share yet goes out first; else the shared tokens come in (another instance may have rotated them). An
-    /// empty slot is seeded from the local store, or means the sign-in has ended.
-    async fn pull(&self, shared: &SharedLogin, guard: &SlotGuard) -> Result<(), AuthError> {
+    /// The login to use, from the shared copy (held under its lock): a rotation this instance could not share yet
+    /// goes out first; else the shared tokens come in (another instance may have rotated them) and are copied
+    /// into this machine's store, best effort. An empty slot is seeded from the local store, or means the
+    /// sign-in has ended.
+    async fn pull(
+        &self,
+        shared: &SharedLogin,
+        guard: &SlotGuard,
+    ) -> Result<StoredLogin, AuthError> {
         let unsaved = self.memory().unsaved.clone();
         if let Some(login) = unsaved {
             if shared.when_empty == WhenEmpty::Ended && shared.load().await?.is_none() {
@@ -290,7 +297,7 @@ impl LoginSession {
             if let Err(e) = self.store.save(&self.params.profile, &login) {
                 tracing::warn!(profile = %self.params.profile, error = %e, "the rotated sign-in is shared but could not be saved in this machine's token store");
             }
-            return Ok(());
+            return Ok(login);
         }
         match (shared.load().await?, shared.when_empty) {
             (Some(login), _) => {
@@ -301,11 +308,12 @@ impl LoginSession {
                     // The shared copy is the one used; this machine's copy only matters without Redis.
                     tracing::warn!(profile = %self.params.profile, error = %e, "could not copy the shared sign-in into this machine's token store");
                 }
-                Ok(())
+                Ok(login)
             }
             (None, WhenEmpty::SeedFromLocal) => {
                 let local = self.current()?;
-                shared.save(&local, guard).await
+                shared.save(&local, guard).await?;
+                Ok(local)
             }
             (None, WhenEmpty::Ended) => Err(AuthError::NotSignedIn {
                 profile: self.params.profile.clone(),
