@@ -97,7 +97,7 @@ pub fn get_record() -> CatalogTool {
     CatalogTool::typed(
         "get_record",
         "records",
-        "Get one NetSuite record by type and id. References come back as {id, refName}, dates as ISO 8601. Full records are long: pass `fields` for only what you need. \
+        "Get one NetSuite record by type and id (find ids with list_records or run_suiteql). References come back as {id, refName}, dates as ISO 8601. Full records are long: pass `fields` for only what you need. \
          NONEXISTENT_ID when there is no such record.",
         annotations("Get record", true, false, true, true),
         |ctx: ToolContext, input: GetRecordInput| async move {

@@ -11,8 +11,8 @@ use super::{CatalogTool, ToolContext, ToolError, annotations};
 use crate::netsuite::SuiteQlWindow;
 
 const DESCRIPTION: &str = "Run a read-only SuiteQL query (NetSuite's SQL dialect) and get the rows as a table. \
-For searches, joins, aggregates and reports across records (get_record gives one record whole). Booleans are \
-\"T\"/\"F\". Paged: call again with `offset` = `next_offset` while `has_more`; 100000 rows at most. SuiteQL: no \
+For searches, joins, aggregates and reports across records (get_record gives one record whole). Column names come back \
+lower case, booleans as \"T\"/\"F\". Paged: call again with `offset` = `next_offset` while `has_more`; 100000 rows at most. SuiteQL: no \
 LIMIT or OFFSET (use `limit`/`offset` or `FETCH FIRST n ROWS ONLY`); tables and columns are record and field ids (describe_record_type); \
 transactions are in `transaction` (type 'CustInvc', 'SalesOrd', …), lines in `transactionline`; BUILTIN.DF(field) \
 gives display names, TO_CHAR(date, 'YYYY-MM-DD') stable dates.";
