@@ -80,26 +80,18 @@ struct Server {
 async fn serve(account: &TestAccount, idp: &Idp) -> Server {
     let port = common::free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut cmd = tokio::process::Command::new(common::bin());
-    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}")])
-        .current_dir(common::neutral_dir())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NETSUITE_MCP_AUTH", "jwt")
-        .env("NETSUITE_MCP_PUBLIC_URL", &base)
-        .env("NETSUITE_MCP_JWT_ISSUER", &idp.issuer)
-        .env("NETSUITE_MCP_JWT_SCOPES", "netsuite.tools")
-        .env("NETSUITE_MCP_OAUTH_INSECURE_LOOPBACK", "true")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in account.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    common::announced_url(&mut child, Duration::from_secs(30)).await;
+    let serving = common::spawn_serving(
+        common::serve_http_command(&format!("127.0.0.1:{port}"))
+            .envs(account.env())
+            .env("NETSUITE_MCP_AUTH", "jwt")
+            .env("NETSUITE_MCP_PUBLIC_URL", &base)
+            .env("NETSUITE_MCP_JWT_ISSUER", &idp.issuer)
+            .env("NETSUITE_MCP_JWT_SCOPES", "netsuite.tools")
+            .env("NETSUITE_MCP_OAUTH_INSECURE_LOOPBACK", "true"),
+    )
+    .await;
     Server {
-        _child: child,
+        _child: serving.child,
         base,
     }
 }

@@ -6,7 +6,6 @@
 mod common;
 mod mcp_support;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,21 +24,17 @@ const CALLS_PER_CLIENT: usize = 20;
 async fn a_thousand_calls_from_fifty_http_clients_all_succeed_within_the_account_limit() {
     let account = common::start(Algorithm::ES256).await;
     account.sandbox.set_concurrency_limit(5);
-    let mut cmd = tokio::process::Command::new(common::bin());
-    cmd.args(["serve", "--http", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "trace")
-        .env("NETSUITE_MCP_HTTP_TOKEN", HTTP_TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in account.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn serve --http");
-    let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+    let common::Serving {
+        mut child,
+        url,
+        stderr,
+    } = common::spawn_serving(
+        common::serve_http_command("127.0.0.1:0")
+            .envs(account.env())
+            .env("RUST_LOG", "trace")
+            .env("NETSUITE_MCP_HTTP_TOKEN", HTTP_TOKEN),
+    )
+    .await;
 
     let connect = |url: String| async move {
         let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(HTTP_TOKEN);

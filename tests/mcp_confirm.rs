@@ -341,26 +341,19 @@ async fn a_replayed_or_altered_request_state_is_refused_and_sends_nothing() {
 #[tokio::test]
 async fn over_stateful_http_an_answer_after_the_request_deadline_margin_sends_nothing() {
     let account = common::start(Algorithm::ES256).await;
-    let mut cmd = tokio::process::Command::new(common::bin());
-    cmd.args(["serve", "--http", "127.0.0.1:0"])
-        .current_dir(common::neutral_dir())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "NETSUITE_MCP_TOOLSETS",
-            "records,records_write,records_delete",
-        )
-        // 8 s per request, 5 s of it kept back: the user has 3 s to answer.
-        .env("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", "8")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in account.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let (url, _stderr) =
-        common::announced_url(&mut child, std::time::Duration::from_secs(120)).await;
+    let common::Serving {
+        child: _child, url, ..
+    } = common::spawn_serving(
+        common::serve_http_command("127.0.0.1:0")
+            .envs(account.env())
+            .env(
+                "NETSUITE_MCP_TOOLSETS",
+                "records,records_write,records_delete",
+            )
+            // 8 s per request, 5 s of it kept back: the user has 3 s to answer.
+            .env("NETSUITE_MCP_HTTP_REQUEST_TIMEOUT", "8"),
+    )
+    .await;
 
     let mut slow = User::new(Some(ElicitationAction::Accept));
     slow.delay = std::time::Duration::from_secs(4);

@@ -10,7 +10,6 @@ mod common;
 mod mcp_support;
 mod redis_support;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -57,28 +56,15 @@ impl Instance {
         env: &[(&str, &str)],
         args: &[&str],
     ) -> Self {
-        let mut cmd = tokio::process::Command::new(common::bin());
-        cmd.args(["serve", "--http", "127.0.0.1:0"])
-            .args(args)
+        let mut cmd = common::serve_http_command("127.0.0.1:0");
+        cmd.args(args)
             .current_dir(cwd)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
+            .envs(account.env())
             .env("NETSUITE_MCP_REDIS_URL", redis.url())
             .env("NETSUITE_MCP_STATE_KEY", STATE_KEY)
             .env("NETSUITE_MCP_REDIS_TIMEOUT_MS", "500")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (k, v) in account.env() {
-            cmd.env(k, v);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn serve --http");
-        let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+            .envs(env.iter().copied());
+        let common::Serving { child, url, stderr } = common::spawn_serving(&mut cmd).await;
         Self { child, url, stderr }
     }
 

@@ -8,7 +8,6 @@ mod common;
 mod mcp_support;
 mod redis_support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use netsuite_mcp::auth::Algorithm;
@@ -47,24 +46,19 @@ async fn an_instance_serves_calls_through_redis_over_tls_with_its_own_ca() {
     };
     let account = common::start(Algorithm::ES256).await;
     let cwd = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(common::bin());
-    cmd.args(["serve", "--http", "127.0.0.1:0"])
-        .current_dir(cwd.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info")
-        .env("NETSUITE_MCP_REDIS_URL", redis.url())
-        .env("NETSUITE_MCP_REDIS_CA_FILE", redis.ca_file())
-        .env("NETSUITE_MCP_STATE_KEY", STATE_KEY)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in account.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn serve --http");
-    let (url, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+    let common::Serving {
+        child: _child,
+        url,
+        stderr,
+    } = common::spawn_serving(
+        common::serve_http_command("127.0.0.1:0")
+            .current_dir(cwd.path())
+            .envs(account.env())
+            .env("NETSUITE_MCP_REDIS_URL", redis.url())
+            .env("NETSUITE_MCP_REDIS_CA_FILE", redis.ca_file())
+            .env("NETSUITE_MCP_STATE_KEY", STATE_KEY),
+    )
+    .await;
     assert!(url.starts_with("http://"), "{url}");
 
     let client = Recorder::default()

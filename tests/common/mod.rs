@@ -185,6 +185,37 @@ pub fn assert_no_secrets(output: &str, key_pem: &str, secrets: &[&str]) {
     }
 }
 
+/// `netsuite-mcp serve --http <listen>` in [`neutral_dir`] with nothing of this process's environment but PATH, and
+/// `RUST_LOG=info`; stdin and stdout discarded, stderr piped for [`announced_url`], killed on drop. Callers add the
+/// account's settings and their own (a later value for the same variable wins), or another working directory.
+pub fn serve_http_command(listen: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.args(["serve", "--http", listen])
+        .current_dir(neutral_dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// A `serve --http` child that announced its URL, with its stderr so far (still being collected).
+pub struct Serving {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// Spawns a [`serve_http_command`] and waits up to 60 s for the URL it announces.
+pub async fn spawn_serving(cmd: &mut tokio::process::Command) -> Serving {
+    let mut child = cmd.spawn().expect("spawn serve --http");
+    let (url, stderr) = announced_url(&mut child, std::time::Duration::from_secs(60)).await;
+    Serving { child, url, stderr }
+}
+
 /// Reads the stderr of a spawned `serve --http` until it announces `serving MCP at URL`, and keeps collecting
 /// stderr afterwards. Panics (failing the test) if the server exits first or stays silent for `within`.
 pub async fn announced_url(

@@ -2,8 +2,6 @@
 //! registers and signs a person in (playing their browser), and rmcp's HTTP client with the access token.
 #![allow(dead_code)]
 
-use std::time::Duration;
-
 use base64::Engine;
 use netsuite_sandbox::DEFAULT_PUBLIC_CLIENT_ID;
 use rmcp::ServiceExt;
@@ -34,31 +32,22 @@ pub fn serve_command(
     env: &[(&str, String)],
 ) -> tokio::process::Command {
     let base = format!("http://127.0.0.1:{port}");
-    let mut cmd = tokio::process::Command::new(common::bin());
-    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}")])
-        .current_dir(common::neutral_dir())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "debug")
+    let mut cmd = common::serve_http_command(&format!("127.0.0.1:{port}"));
+    cmd.env("RUST_LOG", "debug")
         .env("NETSUITE_MCP_AUTH", "oauth")
         .env("NETSUITE_MCP_PUBLIC_URL", &base)
         .env("NETSUITE_ACCOUNT_ID", ACCOUNT)
         .env("NETSUITE_CLIENT_ID", DEFAULT_PUBLIC_CLIENT_ID)
         .env("NETSUITE_BASE_URL", account.sandbox.base_url())
         .env("NETSUITE_APP_BASE_URL", account.sandbox.base_url())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     cmd
 }
 
 pub async fn serve_with(account: &TestAccount, port: u16, env: &[(&str, String)]) -> Server {
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = serve_command(account, port, env).spawn().unwrap();
-    let (_, stderr) = common::announced_url(&mut child, Duration::from_secs(30)).await;
+    let common::Serving { child, stderr, .. } =
+        common::spawn_serving(&mut serve_command(account, port, env)).await;
     Server {
         child,
         base,
