@@ -306,6 +306,77 @@ async fn a_revoked_token_is_refused_everywhere_a_tampered_entry_is_ignored_and_r
 }
 
 #[tokio::test]
+async fn tokens_netsuite_issues_after_the_sign_in_ended_are_revoked_not_kept() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let servers = instances(&account, &redis, 2).await;
+    let (a, b) = (&servers[0], &servers[1]);
+    let (_, tokens) = sign_in_across(a, b, a).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let client = mcp(a, &access).await;
+
+    // A call on a needs a new NetSuite token; NetSuite rotates the refresh token at once but answers slowly.
+    account.sandbox.expire_all_tokens();
+    account
+        .sandbox
+        .set_token_latency(Duration::from_millis(1500));
+    let call = call(
+        &client,
+        "run_suiteql",
+        json!({"query": "SELECT id FROM currency", "limit": 1}),
+    );
+    let revoke = async {
+        assert!(
+            mcp_support::eventually(Duration::from_secs(10), || {
+                account.sandbox.login_counters().refreshes == 1
+            })
+            .await
+        );
+        // Meanwhile the person signs out on b: the sign-in ends, its NetSuite refresh token is revoked.
+        let r = reqwest::Client::new()
+            .post(format!("{}/revoke", b.base))
+            .form(&[("token", access.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(
+            mcp_support::eventually(Duration::from_secs(10), || {
+                account.sandbox.login_counters().revoke_requests == 1
+            })
+            .await
+        );
+    };
+    let (result, ()) = tokio::join!(call, revoke);
+    assert_eq!(result.is_error, Some(true), "{:?}", result.content);
+    assert!(
+        format!("{:?}", result.content).contains("sign-in has ended"),
+        "{:?}",
+        result.content
+    );
+
+    // The tokens NetSuite issued for the ended sign-in are nobody's: a revokes them rather than keeping them
+    // alive until they expire, and never stores them again.
+    assert!(
+        mcp_support::eventually(Duration::from_secs(10), || {
+            account.sandbox.login_counters().revoke_requests == 2
+        })
+        .await,
+        "{:?}",
+        account.sandbox.login_counters()
+    );
+    let key = format!("{}grant:", oauth_prefix());
+    let contents = redis_contents(&redis).await;
+    assert!(
+        contents.iter().all(|(name, _)| !name.contains(&key)),
+        "the ended grant came back: {contents:?}"
+    );
+    assert_eq!(mcp_status(a, &access).await, 401);
+}
+
+#[tokio::test]
 async fn instances_with_their_own_copy_of_a_login_refresh_it_once_between_them() {
     let Some(redis) = RedisServer::start().await else {
         return;

@@ -34,6 +34,8 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(150);
 pub struct SessionParams {
     /// The token endpoint.
     pub token_url: String,
+    /// The revoke endpoint: tokens a refresh got after the sign-in ended are revoked there.
+    pub revoke_url: String,
     /// The integration (public or confidential).
     pub client: ClientAuth,
     /// The configured account, in the form stored at sign-in (`1234567_SB1`).
@@ -133,7 +135,7 @@ impl LoginSession {
                     Some(owner) => shared.resume(owner),
                     None => shared.lock().await?,
                 };
-                match self.pull(shared, &guard).await {
+                match self.pull(http, shared, &guard).await {
                     // The shared copy is the one used: this machine's store may have failed to take it.
                     Ok(login) => (Some(guard), login),
                     Err(e) => {
@@ -234,6 +236,18 @@ impl LoginSession {
             (Some(shared), Some(guard)) => Some(shared.save(&updated, guard).await),
             _ => None,
         };
+        if let (Some(Err(AuthError::Shared(lost))), Some(slot)) = (&shared, &self.shared)
+            && lost == LOCK_LOST
+            && slot.when_empty == WhenEmpty::Ended
+            && matches!(slot.load().await, Ok(None))
+        {
+            // Ending a sign-in removes its slot and lock: it ended while this refresh ran.
+            return Err(if rotated {
+                self.revoke_orphan(http, &updated).await
+            } else {
+                self.not_signed_in()
+            });
+        }
         let local = self.store.save(&self.params.profile, &updated);
         let failure = match (shared, local) {
             (Some(Err(e)), _) => {
@@ -270,6 +284,7 @@ impl LoginSession {
     /// sign-in has ended.
     async fn pull(
         &self,
+        http: &reqwest::Client,
         shared: &SharedLogin,
         guard: &SlotGuard,
     ) -> Result<StoredLogin, AuthError> {
@@ -278,10 +293,7 @@ impl LoginSession {
             if shared.when_empty == WhenEmpty::Ended && shared.load().await?.is_none() {
                 // The sign-in ended while its refresh ran (revoked, replayed): its tokens are not brought back.
                 self.memory().unsaved = None;
-                return Err(AuthError::NotSignedIn {
-                    profile: self.params.profile.clone(),
-                    location: self.store.location(&self.params.profile),
-                });
+                return Err(self.revoke_orphan(http, &login).await);
             }
             shared.save(&login, guard).await.map_err(|e| {
                 if matches!(&e, AuthError::Shared(m) if m == LOCK_LOST) {
@@ -315,10 +327,37 @@ impl LoginSession {
                 shared.save(&local, guard).await?;
                 Ok(local)
             }
-            (None, WhenEmpty::Ended) => Err(AuthError::NotSignedIn {
-                profile: self.params.profile.clone(),
-                location: self.store.location(&self.params.profile),
-            }),
+            (None, WhenEmpty::Ended) => Err(self.not_signed_in()),
+        }
+    }
+
+    /// NetSuite issued `login` after its sign-in ended (revoked or replayed while the refresh ran): nobody may use
+    /// it, so it is revoked at NetSuite rather than left alive until it expires. Revoking the ended sign-in's
+    /// older refresh token need not end it: netsuite-api.md §2.3 says a revoke ends "the refresh token and its
+    /// access tokens", not the tokens rotated from it.
+    async fn revoke_orphan(&self, http: &reqwest::Client, login: &StoredLogin) -> AuthError {
+        let revoked = super::code_grant::revoke(
+            http,
+            &self.params.revoke_url,
+            &self.params.client,
+            &login.refresh_token,
+        )
+        .await;
+        match revoked {
+            Ok(()) => {
+                tracing::info!(profile = %self.params.profile, "revoked the tokens NetSuite issued after the sign-in ended")
+            }
+            Err(e) => {
+                tracing::warn!(profile = %self.params.profile, error = %e, "could not revoke the tokens NetSuite issued after the sign-in ended")
+            }
+        }
+        self.not_signed_in()
+    }
+
+    fn not_signed_in(&self) -> AuthError {
+        AuthError::NotSignedIn {
+            profile: self.params.profile.clone(),
+            location: self.store.location(&self.params.profile),
         }
     }
 
@@ -337,10 +376,7 @@ impl LoginSession {
         }
         match self.store.load(&self.params.profile) {
             Ok(Some(login)) => Ok(login),
-            Ok(None) => Err(AuthError::NotSignedIn {
-                profile: self.params.profile.clone(),
-                location: self.store.location(&self.params.profile),
-            }),
+            Ok(None) => Err(self.not_signed_in()),
             Err(e) => Err(AuthError::Store(e.to_string())),
         }
     }

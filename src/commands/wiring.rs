@@ -72,6 +72,7 @@ pub fn netsuite_client_shared(
             let store = token_store(&login.store)?;
             let params = SessionParams {
                 token_url: config.endpoints.token_url(),
+                revoke_url: config.endpoints.revoke_url(),
                 client: login.client,
                 account_id: config.account.realm().to_owned(),
                 profile: login.store.profile.clone(),

@@ -127,6 +127,7 @@ impl People {
         let mut session = LoginSession::new(
             SessionParams {
                 token_url: self.netsuite.endpoints.token_url(),
+                revoke_url: self.netsuite.endpoints.revoke_url(),
                 client: self.netsuite.client.clone(),
                 account_id: self.netsuite.account.realm().to_owned(),
                 profile: GRANT_PROFILE.to_owned(),

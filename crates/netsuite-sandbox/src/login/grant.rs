@@ -58,6 +58,7 @@ pub(crate) async fn revoke(
             .get("token")
             .ok_or(reject(OAuthError::InvalidRequest, "MissingToken"))?;
         revoke_token(&shared, client, token);
+        bump(&shared.login.revoke_requests);
         Ok(())
     });
     match result {

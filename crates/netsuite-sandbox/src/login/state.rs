@@ -24,6 +24,8 @@ pub struct LoginCounters {
     pub refresh_reuse_rejections: u64,
     /// Refresh chains revoked at the revoke endpoint.
     pub revocations: u64,
+    /// Revoke requests answered 200, whether their token was live, spent, revoked already or unknown.
+    pub revoke_requests: u64,
 }
 
 /// A code waiting for its exchange.
@@ -105,6 +107,7 @@ pub(crate) struct LoginState {
     pub refreshes: AtomicU64,
     pub refresh_reuse_rejections: AtomicU64,
     pub revocations: AtomicU64,
+    pub revoke_requests: AtomicU64,
 }
 
 /// Adds one to a counter.
@@ -123,6 +126,7 @@ impl LoginState {
             refreshes: AtomicU64::new(0),
             refresh_reuse_rejections: AtomicU64::new(0),
             revocations: AtomicU64::new(0),
+            revoke_requests: AtomicU64::new(0),
         }
     }
 
@@ -190,6 +194,7 @@ impl LoginState {
             refreshes: get(&self.refreshes),
             refresh_reuse_rejections: get(&self.refresh_reuse_rejections),
             revocations: get(&self.revocations),
+            revoke_requests: get(&self.revoke_requests),
         }
     }
 }
