@@ -507,14 +507,11 @@ async fn exports_below_one_page_of_exactly_one_page_and_of_a_partial_last_page_e
         assert_eq!(out["row_count"], json!(rows), "{query}");
         assert_eq!(out["limit_reached"], json!(false), "{query}");
         // The first pages are asked for together (5, the concurrency limit), before the count is known: at most
-        // 4 past the end. Fewer may reach the sandbox: those still being sent when the result turned out to be
-        // complete are dropped unsent.
+        // 4 past the end. (Fewer may reach the sandbox: those still being sent when the result turned out to be
+        // complete are dropped unsent. That they are asked for together is checked with latency above.)
         let requests = account.sandbox.counters().api_requests;
         let pages = (rows as u64).div_ceil(1000);
-        assert!(
-            requests >= pages && requests <= pages + 4,
-            "{requests} requests for {rows} rows"
-        );
+        assert!(requests <= pages + 4, "{requests} requests for {rows} rows");
         let (_, text) = read(&mcp.client, out["uri"].as_str().unwrap())
             .await
             .unwrap();

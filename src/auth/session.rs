@@ -334,7 +334,9 @@ impl LoginSession {
     /// NetSuite issued `login` after its sign-in ended (revoked or replayed while the refresh ran): nobody may use
     /// it, so it is revoked at NetSuite rather than left alive until it expires. Revoking the ended sign-in's
     /// older refresh token need not end it: netsuite-api.md §2.3 says a revoke ends "the refresh token and its
-    /// access tokens", not the tokens rotated from it.
+    /// access tokens", not the tokens rotated from it (the sandbox ends the whole chain; NetSuite may not).
+    /// Best effort: rotated tokens that could not be stored for another reason (Redis failing) stay in memory and
+    /// are revoked here only if a later call finds the sign-in ended.
     async fn revoke_orphan(&self, http: &reqwest::Client, login: &StoredLogin) -> AuthError {
         let revoked = super::code_grant::revoke(
             http,

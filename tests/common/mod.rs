@@ -204,8 +204,11 @@ pub fn serve_http_command(listen: &str) -> tokio::process::Command {
 
 /// A `serve --http` child that announced its URL, with its stderr so far (still being collected).
 pub struct Serving {
+    /// The server process (killed when dropped).
     pub child: tokio::process::Child,
+    /// Its MCP endpoint, `http://127.0.0.1:PORT/mcp`.
     pub url: String,
+    /// Everything it wrote to stderr so far.
     pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
