@@ -317,3 +317,26 @@ async fn a_whole_result_is_fetched_in_order_and_says_whether_rows_were_left_out(
     );
     assert_eq!(account.sandbox.counters().api_requests, 1);
 }
+
+#[tokio::test]
+async fn a_result_paged_up_to_netsuites_ceiling_is_not_called_whole() {
+    let account = start(Algorithm::ES256).await;
+    let client = account.client();
+    // ~660 × ~660 transactions: far more rows than NetSuite pages through for one query.
+    let query = "SELECT t.id AS a, l.id AS b FROM transaction t CROSS JOIN transaction l";
+    let all = client
+        .suiteql_all(
+            query,
+            netsuite_mcp::netsuite::MAX_QUERY_ROWS,
+            |_, _| async {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.rows.len(), 100_000);
+    assert_eq!(all.pages, 100);
+    assert!(
+        all.limit_reached,
+        "the ceiling was reached: more rows cannot be ruled out (total {:?})",
+        all.total_results
+    );
+}

@@ -56,7 +56,8 @@ pub struct ExportResult {
     pub bytes: usize,
     /// Rows in the whole result.
     pub total_results: Option<u64>,
-    /// Whether the query has more rows than the file holds (`max_rows` reached).
+    /// Whether the query has more rows than the file holds (`max_rows` reached), or may have (the file stops at
+    /// NetSuite's ceiling of 100000 rows).
     pub limit_reached: bool,
     /// When the file is deleted (RFC 3339, UTC).
     pub expires_at: String,
@@ -176,7 +177,13 @@ async fn run(ctx: &ToolContext, input: ExportSuiteQlInput) -> Result<ExportResul
             row_count,
         })
         .map_err(ToolError::Refused)?;
-    let note = if summary.limit_reached {
+    let note = if summary.limit_reached && row_count as u64 == MAX_QUERY_ROWS {
+        format!(
+            "The export stopped at NetSuite's ceiling of {MAX_QUERY_ROWS} rows for one query: the query may have \
+             more rows, which paging cannot reach. Split it with a WHERE clause (e.g. by date or id range). \
+             Read the file with resources/read of the uri before it expires."
+        )
+    } else if summary.limit_reached {
         format!(
             "The query has more rows than the {row_count} exported (max_rows {max_rows}, at most \
              {MAX_QUERY_ROWS}); raise max_rows or split the export with a WHERE clause (e.g. by date or id range). \

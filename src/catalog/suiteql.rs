@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::args::check_limit;
 use super::budget::{cut_note, fit, size_of};
 use super::{CatalogTool, ToolContext, ToolError, annotations};
-use crate::netsuite::SuiteQlWindow;
+use crate::netsuite::{MAX_QUERY_ROWS, SuiteQlWindow};
 
 const DESCRIPTION: &str = "Run a read-only SuiteQL query (NetSuite's SQL dialect) and get the rows as a table. \
 For searches, joins, aggregates and reports across records (get_record gives one record whole). Column names come back \
@@ -78,7 +78,10 @@ pub fn shape(window: SuiteQlWindow, offset: u32, budget: usize) -> SuiteQlResult
         note: None,
     };
     // Room for the paging numbers and the note, which are filled in after the rows are chosen.
-    let overhead = size_of(&result) + cut_note(1000, budget, u64::MAX).len() + 40;
+    let note = cut_note(1000, budget, u64::MAX)
+        .len()
+        .max(ceiling_note(u64::MAX).len());
+    let overhead = size_of(&result) + note + 40;
     let (rows, truncated) = fit(rows, overhead, budget);
     let next = u64::from(offset) + rows.len() as u64;
     result.row_count = rows.len();
@@ -88,8 +91,20 @@ pub fn shape(window: SuiteQlWindow, offset: u32, budget: usize) -> SuiteQlResult
     result.next_offset = result.has_more.then_some(next);
     if truncated {
         result.note = Some(cut_note(result.row_count, budget, next));
+    } else if !result.has_more && next >= MAX_QUERY_ROWS {
+        result.note = Some(ceiling_note(next));
     }
     result
+}
+
+/// Paging stopped at NetSuite's ceiling: whether the query has more rows cannot be told (NetSuite's count may
+/// be capped too), and paging cannot reach them.
+fn ceiling_note(next: u64) -> String {
+    format!(
+        "This page ends at row {next}: NetSuite pages through at most {MAX_QUERY_ROWS} rows of one query, so the \
+         query may have more rows that paging cannot reach. Narrow it with a WHERE clause (e.g. id greater than \
+         the last id read, with ORDER BY id) to read on."
+    )
 }
 
 pub fn run_suiteql() -> CatalogTool {
@@ -125,6 +140,16 @@ pub async fn run(
     offset: u32,
     limit: u32,
 ) -> Result<SuiteQlResult, ToolError> {
+    if u64::from(offset) >= MAX_QUERY_ROWS {
+        return Err(ToolError::argument(
+            "offset",
+            format!(
+                "must be below {MAX_QUERY_ROWS} (got {offset}): NetSuite pages through at most {MAX_QUERY_ROWS} \
+                 rows of one query; narrow the query with a WHERE clause (e.g. id greater than the last id read, \
+                 with ORDER BY id) instead"
+            ),
+        ));
+    }
     let window = ctx.client.suiteql(query, offset, limit).await?;
     Ok(shape(window, offset, ctx.max_result_chars))
 }
@@ -162,6 +187,16 @@ mod tests {
             (r.has_more, r.next_offset, r.note.is_none()),
             (false, None, true)
         );
+    }
+
+    #[test]
+    fn a_last_page_at_netsuites_ceiling_says_the_query_may_have_more() {
+        let r = shape(window(10, false), 99_990, 50_000);
+        assert!(!r.has_more && r.next_offset.is_none());
+        let note = r.note.unwrap();
+        assert!(note.contains("at most 100000 rows"), "{note}");
+        // The same page short of the ceiling ends the result.
+        assert!(shape(window(10, false), 99_980, 50_000).note.is_none());
     }
 
     #[test]

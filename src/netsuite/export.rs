@@ -27,7 +27,8 @@ pub struct SuiteQlRows {
     pub rows: Vec<Vec<Value>>,
     /// NetSuite's `totalResults`, when it sent one.
     pub total_results: Option<u64>,
-    /// Whether the query has rows beyond those returned (the limit was reached).
+    /// Whether the query has rows beyond those returned (the limit was reached), or may have them (paging
+    /// stopped at NetSuite's ceiling, [`MAX_QUERY_ROWS`]).
     pub limit_reached: bool,
     /// Pages of the result fetched (requests past the end not counted).
     pub pages: u32,
@@ -40,7 +41,8 @@ pub struct PagingSummary {
     pub rows: u64,
     /// NetSuite's `totalResults`, when it sent one.
     pub total_results: Option<u64>,
-    /// Whether the query has rows beyond those handed over (`max_rows` was reached).
+    /// Whether the query has rows beyond those handed over (`max_rows` was reached), or may have them (paging
+    /// stopped at NetSuite's ceiling, [`MAX_QUERY_ROWS`]).
     pub limit_reached: bool,
     /// Pages of the result fetched (requests past the end not counted).
     pub pages: u32,
@@ -210,7 +212,10 @@ impl NetSuiteClient {
         summary.discarded += u32::try_from(parked.len() + in_flight.len()).unwrap_or(u32::MAX);
         summary.limit_reached = truncated
             || (summary.rows == max_rows
-                && (last_more || summary.total_results.is_some_and(|t| t > max_rows)));
+                && (last_more
+                    || summary.total_results.is_some_and(|t| t > max_rows)
+                    // NetSuite's ceiling: its count may be capped there too, so more rows cannot be ruled out.
+                    || max_rows == MAX_QUERY_ROWS));
         Ok(summary)
     }
 }

@@ -58,7 +58,7 @@ for q in ["", "   ", "\n\t"]:
 add("run_suiteql", {}, mentions="query")
 for lim in [0, -1, 1001, 5000, 1.5, "10", "abc", None, [], 2**40, -2**40]:
     add("run_suiteql", {"query": "SELECT id FROM customer", "limit": lim}, mentions="limit")
-for off in [-1, -5, "0", 1.5, None, [], 2**40, "abc"]:
+for off in [-1, -5, "0", 1.5, None, [], 2**40, "abc", 100000, 99999999]:
     add("run_suiteql", {"query": "SELECT id FROM customer", "offset": off}, mentions="offset")
 for unk in ["limt", "sql", "q", "account", "base_url", "headers"]:
     add("run_suiteql", {"query": "SELECT id FROM customer", unk: "x"}, mentions=unk, note="unknown argument")
