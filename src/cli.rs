@@ -116,8 +116,8 @@ pub struct GovernanceArgs {
     /// Hide and refuse every tool that writes; wins over every other setting [env: NETSUITE_MCP_READ_ONLY].
     #[arg(long)]
     pub read_only: bool,
-    /// Comma list of toolsets to enable: suiteql, records, records_write, records_delete, metadata, restlets,
-    /// custom, or all [env: NETSUITE_MCP_TOOLSETS].
+    /// Comma list of toolsets to enable: suiteql, records, records_write, records_delete, metadata, analytics,
+    /// restlets, custom, or all [env: NETSUITE_MCP_TOOLSETS].
     #[arg(long, value_name = "LIST")]
     pub toolsets: Option<String>,
     /// Comma list of tools to enable on top of the toolsets; alone, exactly these tools
@@ -277,6 +277,22 @@ mod tests {
         };
         for info in SETTINGS.iter().filter(|s| s.flag.is_some()) {
             assert!(set(info.key), "{} not filled from its flag", info.key);
+        }
+    }
+
+    #[test]
+    fn the_toolsets_flag_names_every_toolset() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let serve = cmd.find_subcommand("serve").unwrap();
+        let help = serve
+            .get_arguments()
+            .find(|a| a.get_long() == Some("toolsets"))
+            .and_then(|a| a.get_help())
+            .unwrap()
+            .to_string();
+        for (name, _, _) in crate::catalog::TOOLSETS {
+            assert!(help.contains(name), "--toolsets help lacks {name}: {help}");
         }
     }
 }

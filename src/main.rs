@@ -31,12 +31,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr only: in stdio mode stdout carries protocol frames. `RUST_LOG` sets the level.
+/// Logs go to stderr only: in stdio mode stdout carries protocol frames. `RUST_LOG` sets the level. Colours only
+/// on a terminal (and without `NO_COLOR`): MCP clients write a server's stderr to log files.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();

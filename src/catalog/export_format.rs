@@ -169,7 +169,7 @@ impl ExportWriter {
                 ExportFormat::Jsonl => {}
             }
         }
-        if self.format == ExportFormat::Csv {
+        if self.format == ExportFormat::Csv && total > 0 {
             bytes += header_line(&self.columns).len() as u64;
         }
         bytes
@@ -195,7 +195,8 @@ impl ExportWriter {
     pub fn finish(mut self) -> (Vec<String>, String) {
         let capacity = usize::try_from(self.bytes()).unwrap_or(0);
         let mut out = String::with_capacity(capacity);
-        if self.format == ExportFormat::Csv {
+        // No columns means no rows: an empty file, not one blank record.
+        if self.format == ExportFormat::Csv && !self.columns.is_empty() {
             out.push_str(&header_line(&self.columns));
         }
         let total = self.columns.len();
@@ -239,8 +240,9 @@ fn header_line(columns: &[String]) -> String {
 /// sends strings, so these are rare) as their JSON text.
 pub fn to_csv(columns: &[String], rows: &[Vec<Value>]) -> String {
     let mut out = String::new();
-    let header: Vec<&str> = columns.iter().map(String::as_str).collect();
-    write_record(&mut out, header.iter().copied());
+    if !columns.is_empty() {
+        write_record(&mut out, columns.iter().map(String::as_str));
+    }
     for row in rows {
         let cells: Vec<String> = row.iter().map(cell_text).collect();
         write_record(&mut out, cells.iter().map(String::as_str));
@@ -368,6 +370,17 @@ mod tests {
                 assert_eq!(columns, expected_columns);
                 assert_eq!(text, expected, "{format:?}, split at {split}");
             }
+        }
+    }
+
+    #[test]
+    fn an_export_without_rows_is_an_empty_file() {
+        for format in [ExportFormat::Csv, ExportFormat::Jsonl] {
+            let mut writer = ExportWriter::new(format);
+            writer.push_items(Vec::new());
+            assert_eq!(writer.bytes(), 0, "{format:?}");
+            assert_eq!(format.render(&[], &[]), "", "{format:?}");
+            assert_eq!(writer.finish(), (Vec::new(), String::new()), "{format:?}");
         }
     }
 

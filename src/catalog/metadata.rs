@@ -67,7 +67,7 @@ pub fn describe_record_type() -> CatalogTool {
         "describe_record_type",
         "metadata",
         "Describe the fields of one record type. Field ids are what record values, `fields`, `q` filters and \
-         SuiteQL columns use.",
+         SuiteQL columns use (SuiteQL ignores their case and returns them lower case).",
         annotations("Describe record type", true, false, true, true),
         |ctx: ToolContext, input: DescribeRecordTypeInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;

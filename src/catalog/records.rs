@@ -103,6 +103,12 @@ pub fn get_record() -> CatalogTool {
         |ctx: ToolContext, input: GetRecordInput| async move {
             let record_type = ctx.record_type("record_type", &input.record_type)?;
             let id = record_id("id", &input.id)?;
+            if input.fields.as_ref().is_some_and(Vec::is_empty) {
+                return Err(ToolError::argument(
+                    "fields",
+                    "names no field: list at least one, e.g. [\"companyname\"], or omit it for all fields",
+                ));
+            }
             let fields = field_names("fields", input.fields.unwrap_or_default())?;
             let record = ctx
                 .client

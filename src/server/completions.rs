@@ -96,7 +96,7 @@ fn page(mut all: Vec<String>) -> CompletionInfo {
 
 /// `text` with LIKE's wildcards (and the escape character itself) escaped by `\`, for `LIKE … ESCAPE '\'`
 /// (Oracle SQL, which SuiteQL is: a backslash is an ordinary character in a string literal).
-fn like_escaped(text: &str) -> String {
+pub(super) fn like_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '\\' | '%' | '_') {

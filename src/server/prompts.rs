@@ -301,12 +301,27 @@ fn check(spec: &PromptSpec, arguments: Option<&JsonObject>) -> Result<Checked, S
             }
         }
     }
+    // Both are checked YYYY-MM-DD dates by now, which compare as text.
+    let date = |name| arguments.get(name).and_then(Value::as_str).map(str::trim);
+    if let (Some(start), Some(end)) = (date("start_date"), date("end_date"))
+        && !start.is_empty()
+        && !end.is_empty()
+        && start > end
+    {
+        return Err(format!(
+            "argument `start_date` ({start}) is after `end_date` ({end}): the period would be empty; swap them"
+        ));
+    }
     Ok(checked)
 }
 
-/// `'%TEXT%'` for `UPPER(column) LIKE …`: the text upper-cased and quoted as one literal.
+/// `'%TEXT%'` for `UPPER(column) LIKE … ESCAPE '\'`: the text upper-cased, its `%` and `_` escaped (they match
+/// themselves, as in completions), quoted as one literal.
 fn contains_pattern(s: &str) -> String {
-    sql_literal(&Scalar::String(format!("%{}%", s.to_uppercase())))
+    sql_literal(&Scalar::String(format!(
+        "%{}%",
+        super::completions::like_escaped(&s.to_uppercase())
+    )))
 }
 
 fn ar_aging(a: &Checked) -> (String, String) {
@@ -340,7 +355,7 @@ fn overdue_vendor_bills(a: &Checked) -> (String, String) {
     let (join, filter) = match a.get("vendor") {
         Some(p) => (
             "\nJOIN vendor v ON v.id = t.entity",
-            format!("\n  AND UPPER(v.companyname) LIKE {p}"),
+            format!("\n  AND UPPER(v.companyname) LIKE {p} ESCAPE '\\'"),
         ),
         None => ("", String::new()),
     };
@@ -387,7 +402,7 @@ fn customer_history(a: &Checked) -> (String, String) {
     let sql = format!(
         "SELECT c.companyname, t.trandate, BUILTIN.DF(t.type) AS type, t.tranid, BUILTIN.DF(t.status) AS status, \
          t.foreigntotal\nFROM transaction t\nJOIN customer c ON c.id = t.entity\n\
-         WHERE UPPER(c.companyname) LIKE {pattern}{since}\n\
+         WHERE UPPER(c.companyname) LIKE {pattern} ESCAPE '\\'{since}\n\
          ORDER BY t.trandate DESC, t.id DESC\nFETCH FIRST {} ROWS ONLY",
         a.limit
     );
@@ -403,7 +418,7 @@ fn open_sales_orders(a: &Checked) -> (String, String) {
     let (join, filter) = match a.get("customer") {
         Some(p) => (
             "\nJOIN customer c ON c.id = t.entity",
-            format!("\n  AND UPPER(c.companyname) LIKE {p}"),
+            format!("\n  AND UPPER(c.companyname) LIKE {p} ESCAPE '\\'"),
         ),
         None => ("", String::new()),
     };
@@ -451,6 +466,19 @@ mod tests {
     }
 
     #[test]
+    fn like_wildcards_typed_in_a_name_match_themselves() {
+        for (name, arg) in [
+            ("customer_history", "customer"),
+            ("open_sales_orders", "customer"),
+            ("overdue_vendor_bills", "vendor"),
+        ] {
+            let r = get(true, name, Some(&args(json!({arg: "5%_a"})))).unwrap();
+            let t = text(&r);
+            assert!(t.contains(r"LIKE '%5\%\_A%' ESCAPE '\'"), "{t}");
+        }
+    }
+
+    #[test]
     fn bad_arguments_are_refused_with_the_argument_named() {
         for (name, a, needle) in [
             (
@@ -462,6 +490,11 @@ mod tests {
                 "top_items_by_revenue",
                 json!({"start_date": "2025-02-30", "end_date": "2025-03-01"}),
                 "`start_date`",
+            ),
+            (
+                "top_items_by_revenue",
+                json!({"start_date": "2025-12-31", "end_date": "2025-01-01"}),
+                "`start_date` (2025-12-31) is after `end_date`",
             ),
             ("ar_aging", json!({"limit": "0"}), "`limit`"),
             ("ar_aging", json!({"limit": "5; DROP"}), "`limit`"),

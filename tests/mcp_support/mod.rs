@@ -210,7 +210,7 @@ impl Mcp {
     }
 
     /// Closes stdin, waits for the process to exit, asserts that no secret appears in its stderr or in what
-    /// it returned, and returns its stderr.
+    /// it returned and that its stderr has no colour codes, and returns its stderr.
     pub async fn close(self) -> String {
         let Mcp {
             client,
@@ -227,6 +227,11 @@ impl Mcp {
         for output in [&stderr, &returned] {
             assert_no_secrets(output, &secrets);
         }
+        // stderr is a pipe here, as when a client writes it to a log file: no colour codes.
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "terminal escape codes in a log that is not a terminal:\n{stderr}"
+        );
         stderr
     }
 }
