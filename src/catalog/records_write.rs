@@ -30,7 +30,7 @@ pub struct UpdateRecordInput {
     pub id: String,
     /// The fields to change as a JSON object; `null` clears one, e.g. `{"phone": "555-0100", "comments": null}`.
     pub values: Map<String, Value>,
-    /// Sublists whose lines are replaced by those sent in `values` (lines not sent are removed), e.g.
+    /// Sublists sent in `values` whose lines replace the record's (lines not sent are removed), e.g.
     /// `["item"]`.
     #[serde(default)]
     pub replace: Option<Vec<String>>,
@@ -120,6 +120,20 @@ pub fn create_record() -> CatalogTool {
     )
 }
 
+/// The first sublist `replace` names that `values` does not send. netsuite-api.md §3.5 (`?replace=`) says what
+/// happens to the lines of a named sublist that is sent, not to one that is not; the sandbox leaves it alone. So
+/// such a call is refused rather than sent: it could change nothing while the user was told
+/// (in a confirmation) that its lines are replaced.
+pub(crate) fn replaced_but_not_sent<'a>(
+    replace: &'a [String],
+    values: &Map<String, Value>,
+) -> Option<&'a str> {
+    replace
+        .iter()
+        .find(|name| !values.contains_key(name.as_str()))
+        .map(String::as_str)
+}
+
 pub fn update_record() -> CatalogTool {
     CatalogTool::typed(
         "update_record",
@@ -131,6 +145,16 @@ pub fn update_record() -> CatalogTool {
             let record_type = ctx.record_type("record_type", &input.record_type)?;
             let id = record_id("id", &input.id)?;
             let replace = field_names("replace", input.replace.unwrap_or_default())?;
+            if let Some(name) = replaced_but_not_sent(&replace, &input.values) {
+                return Err(ToolError::argument(
+                    "replace",
+                    format!(
+                        "names {name:?}, which `values` does not send: NetSuite replaces only sublists sent. Put \
+                         the lines to keep in values.{name}.items (lines not sent are removed), or drop {name:?} \
+                         from `replace` to merge"
+                    ),
+                ));
+            }
             let values = non_empty(input.values)?;
             let returned = ctx
                 .client

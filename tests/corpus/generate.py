@@ -77,6 +77,9 @@ for v in ["{\"companyname\":\"x\"}", [], 5, None, {}, True, "x"]:
     add("update_record", {"record_type": "customer", "id": "1", "values": v}, mentions="values")
 for r in ["x", [1], ["a&b"], ["../x"], {}]:
     add("update_record", {"record_type": "customer", "id": "1", "values": {"a": 1}, "replace": r}, mentions="replace")
+# A sublist named in replace but not sent would change nothing.
+for values in [{"memo": "x"}, {"item": {"items": []}}]:
+    add("update_record", {"record_type": "salesorder", "id": "1", "values": values, "replace": ["item", "addressbook"]}, mentions="values.")
 
 # metadata
 for f in [5, [], {}, True]:

@@ -51,7 +51,27 @@ pub(super) fn worth_asking(tool: &str, args: &JsonObject, governance: &Governanc
     let values = || matches!(args.get("values"), Some(Value::Object(_)));
     match tool {
         "delete_record" => record_type() && id(),
-        "update_record" => record_type() && id() && values(),
+        "update_record" => {
+            let replace: Vec<String> = args
+                .get("replace")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            record_type()
+                && id()
+                && values()
+                && args
+                    .get("values")
+                    .and_then(Value::as_object)
+                    .is_some_and(|v| {
+                        crate::catalog::records_write::replaced_but_not_sent(&replace, v).is_none()
+                    })
+        }
         "create_record" => record_type() && values(),
         "upsert_record" => {
             record_type() && values() && args.get("external_id").is_some_and(Value::is_string)
