@@ -249,6 +249,16 @@ async fn malformed_json_rpc_gets_an_error_or_is_ignored_and_the_server_keeps_ans
         })
         .await;
         let what = format!("jsonrpc.jsonl line {}: {}", i + 1, short(&json!(line)));
+        // Where the case names a JSON-RPC code (-32602 for bad params of a known method), the error has it.
+        if let Some(code) = case["code"].as_i64() {
+            let codes: Vec<i64> = got
+                .iter()
+                .filter_map(|v| v["error"]["code"].as_i64())
+                .collect();
+            if !codes.contains(&code) {
+                failures.push(format!("{what}: expected error code {code}, got {codes:?}"));
+            }
+        }
         match outcome {
             Ok(()) => {}
             Err(e) if !answered => {

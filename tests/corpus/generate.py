@@ -134,17 +134,20 @@ print(len(cases))
 
 # JSON-RPC lines sent raw to the stdio server after initialization.
 rpc = []
-def r(line, expect="error", note=""):
-    rpc.append({"line": line, "expect": expect, **({"note": note} if note else {})})
+def r(line, expect="error", note="", code=None):
+    rpc.append({"line": line, "expect": expect, **({"note": note} if note else {}), **({"code": code} if code else {})})
 r("not json")
 r("{")
 r('{"jsonrpc":"2.0","id":100,"method":"tools/list"', note="truncated")
-r('{"jsonrpc":"2.0","id":101,"method":"tools/call","params":{"name":"get_record","arguments":"x"}}', note="arguments not an object")
-r('{"jsonrpc":"2.0","id":102,"method":"tools/call","params":{"name":"get_record","arguments":[1,2]}}')
-r('{"jsonrpc":"2.0","id":103,"method":"tools/call","params":{"name":5}}')
-r('{"jsonrpc":"2.0","id":104,"method":"tools/call","params":"x"}')
-r('{"jsonrpc":"2.0","id":105,"method":"tools/call"}')
-r('{"jsonrpc":"2.0","id":106,"method":"no/such/method"}')
+r('{"jsonrpc":"2.0","id":101,"method":"tools/call","params":{"name":"get_record","arguments":"x"}}', note="arguments not an object", code=-32602)
+r('{"jsonrpc":"2.0","id":102,"method":"tools/call","params":{"name":"get_record","arguments":[1,2]}}', code=-32602)
+r('{"jsonrpc":"2.0","id":103,"method":"tools/call","params":{"name":5}}', code=-32602)
+r('{"jsonrpc":"2.0","id":104,"method":"tools/call","params":"x"}', code=-32600, note="params must be an object or array: an invalid request")
+r('{"jsonrpc":"2.0","id":105,"method":"tools/call"}', code=-32602)
+r('{"jsonrpc":"2.0","id":106,"method":"no/such/method"}', code=-32601)
+r('{"jsonrpc":"2.0","id":116,"method":"prompts/get","params":{}}', code=-32602)
+r('{"jsonrpc":"2.0","id":117,"method":"resources/read","params":{"uri":5}}', code=-32602)
+r('{"jsonrpc":"2.0","id":118,"method":"completion/complete","params":{}}', code=-32602)
 r('{"jsonrpc":"1.0","id":107,"method":"ping"}')
 r('{"id":108,"method":"ping"}')
 r('{"jsonrpc":"2.0","id":109}')
