@@ -1,5 +1,5 @@
 """Reach `netsuite-mcp serve --http` with the official Python MCP SDK (both lifecycles): tools, resources (the
-SuiteQL guide, the record-type template, an unknown URI refused with -32602), prompts and completions, an export
+SuiteQL guide, the record-type template, an unknown URI refused as not found), prompts and completions, an export
 with progress read back as a resource; and check that a wrong token is refused.
 Usage: NETSUITE_MCP_HTTP_TOKEN=… python http_client_check.py URL"""
 import asyncio
@@ -42,7 +42,8 @@ async def resources_prompts_completions(client: Client, mode: str) -> None:
     try:
         await client.read_resource("netsuite://no-such-resource")
     except MCPError as e:
-        assert e.code == -32602, e
+        # Resource not found: -32002 before protocol 2026-07-28, -32602 on it (SEP-2164).
+        assert e.code == (-32002 if mode == "legacy" else -32602), (mode, e)
     else:
         raise SystemExit("an unknown resource URI was accepted")
 

@@ -1,6 +1,6 @@
 //! Resources, prompts and completions through rmcp's client and the real binary on the sandbox: the SuiteQL guide
 //! (every example query runs), the record-type template (its content is describe_record_type's, repeated reads
-//! cost no NetSuite call), unknown URIs (-32602), prompts whose queries run, and completions.
+//! cost no NetSuite call), unknown URIs (-32002, resource not found), prompts whose queries run, and completions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
@@ -178,18 +178,20 @@ async fn record_type_resources_match_describe_and_repeated_reads_cost_one_netsui
 async fn unknown_uris_and_unknown_record_types_are_clear_errors() {
     let account = common::start(Algorithm::ES256).await;
     let mcp = spawn(&account, &[], &[]).await;
-    for uri in [
-        "netsuite://nope",
-        "file:///etc/passwd",
-        "netsuite://record-types/",
-    ] {
+    for uri in ["netsuite://nope", "file:///etc/passwd"] {
         let e = read(&mcp, uri).await.unwrap_err();
-        assert_eq!(error_code(&e), -32602, "{uri}: {e}");
+        // Resource not found, as this client's protocol version (before 2026-07-28) has it.
+        assert_eq!(error_code(&e), -32002, "{uri}: {e}");
     }
     let e = read(&mcp, "netsuite://record-types/nosuchtype")
         .await
         .unwrap_err();
-    assert_eq!(error_code(&e), -32602);
+    assert_eq!(error_code(&e), -32002);
+    // A record type id that cannot be one is a bad argument.
+    for uri in ["netsuite://record-types/", "netsuite://record-types/a%20b"] {
+        let e = read(&mcp, uri).await.unwrap_err();
+        assert_eq!(error_code(&e), -32602, "{uri}: {e}");
+    }
     assert!(error_message(&e).contains("list_record_types"), "{e}");
     mcp.close().await;
 }

@@ -94,8 +94,8 @@ impl NetSuiteServer {
             .with_cache_scope(CacheScope::Private)
     }
 
-    /// `resources/read`. A URI that is not ours is invalid params (-32602); so is a record type NetSuite does not
-    /// know, with a message naming list_record_types.
+    /// `resources/read`. A URI that is not ours is resource not found; so is a record type NetSuite does not know,
+    /// with a message naming list_record_types. A malformed record type id is invalid params.
     pub(super) async fn read_resource_as(
         &self,
         uri: &str,
@@ -142,7 +142,7 @@ impl NetSuiteServer {
                     ErrorClass::NotFound | ErrorClass::InvalidParameter
                 ) =>
             {
-                Err(McpError::invalid_params(
+                Err(McpError::resource_not_found(
                     format!(
                         "NetSuite knows no record type {:?} for this role (HTTP {}); list_record_types names the \
                          record types it can read",
@@ -160,8 +160,10 @@ impl NetSuiteServer {
     }
 }
 
+/// Resource not found: -32002 for clients before protocol 2026-07-28, which rmcp turns into -32602 for those on
+/// it (SEP-2164), as the exports' not found is.
 fn unknown(uri: &str) -> McpError {
-    McpError::invalid_params(
+    McpError::resource_not_found(
         format!(
             "unknown resource {uri:?}: this server serves {GUIDE_URI} and {RECORD_TYPE_TEMPLATE} (resources/list and \
              resources/templates/list list them)"
