@@ -135,8 +135,28 @@ impl ApiError {
     }
 
     /// What the user should do about it, in NetSuite's terms (no tool or setting names: callers add their own).
+    /// A rejected parameter gets advice for the parameter NetSuite names.
     pub fn hint(&self) -> &'static str {
-        self.class().hint()
+        let class = self.class();
+        if class != ErrorClass::InvalidParameter {
+            return class.hint();
+        }
+        let param = self.details.iter().find_map(|d| d.query_param.as_deref());
+        match param {
+            // SuiteQL and the record list's filter both travel as `q`.
+            Some("q") => class.hint(),
+            Some("fields") => {
+                "a field id was rejected: use the record type's field ids from its metadata"
+            }
+            Some("replace") => {
+                "a sublist id was rejected: name sublists of this record type (see its metadata)"
+            }
+            Some("limit" | "offset") => {
+                "a paging value was rejected: pages hold 1 to 1000 rows, offsets are multiples of the page size, \
+                 and a query or list reaches at most 100000 rows"
+            }
+            _ => "a parameter was rejected; read the detail",
+        }
     }
 }
 
@@ -198,7 +218,8 @@ impl ErrorClass {
                 "no record with that id (or no such record type): check the id and the record type"
             }
             ErrorClass::InvalidParameter => {
-                "a parameter was rejected; for SuiteQL check table and column names and use FETCH FIRST n ROWS ONLY rather than LIMIT"
+                "a query or filter was rejected; for SuiteQL check table and column names and use FETCH FIRST n ROWS \
+                 ONLY rather than LIMIT; a record list filter is `field OPERATOR value`"
             }
             ErrorClass::InvalidContent => {
                 "a field name or value in the request body was rejected; check field names and types in the record's metadata"
@@ -262,6 +283,21 @@ pub enum NetSuiteError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_parameter_gets_advice_for_the_parameter_named() {
+        let with = |param: &str| {
+            let body = format!(
+                r#"{{"status":400,"o:errorDetails":[{{"detail":"x","o:errorQueryParam":"{param}","o:errorCode":"INVALID_PARAMETER"}}]}}"#
+            );
+            ApiError::from_body(400, body.as_bytes()).hint()
+        };
+        assert!(with("q").contains("FETCH FIRST"));
+        assert!(with("fields").contains("field id"));
+        assert!(with("replace").contains("sublist"));
+        assert!(with("offset").contains("paging"));
+        assert!(!with("expandSubResources").contains("SuiteQL"));
+    }
 
     #[test]
     fn rest_error_body_is_parsed_with_all_detail_fields() {
