@@ -195,7 +195,8 @@ impl ExportWriter {
     pub fn finish(mut self) -> (Vec<String>, String) {
         let capacity = usize::try_from(self.bytes()).unwrap_or(0);
         let mut out = String::with_capacity(capacity);
-        // No columns means no rows: an empty file, not one blank record.
+        // No columns (no rows, or only null values, which NetSuite leaves out): no header line; with no rows an
+        // empty file rather than one blank record.
         if self.format == ExportFormat::Csv && !self.columns.is_empty() {
             out.push_str(&header_line(&self.columns));
         }

@@ -128,9 +128,10 @@ pub(crate) fn replaced_but_not_sent<'a>(
     replace: &'a [String],
     values: &Map<String, Value>,
 ) -> Option<&'a str> {
+    // NetSuite's ids are case-insensitive (metadata spells them in camel case, SuiteQL in lower case).
     replace
         .iter()
-        .find(|name| !values.contains_key(name.as_str()))
+        .find(|name| !values.keys().any(|k| k.eq_ignore_ascii_case(name)))
         .map(String::as_str)
 }
 

@@ -78,6 +78,7 @@ pub fn shape(window: SuiteQlWindow, offset: u32, budget: usize) -> SuiteQlResult
         note: None,
     };
     // Room for the paging numbers and the note, which are filled in after the rows are chosen.
+    // The ceiling note (set by `run` on an uncut page) is no longer than this one.
     let note = cut_note(1000, budget, u64::MAX)
         .len()
         .max(ceiling_note(u64::MAX).len());
@@ -91,10 +92,19 @@ pub fn shape(window: SuiteQlWindow, offset: u32, budget: usize) -> SuiteQlResult
     result.next_offset = result.has_more.then_some(next);
     if truncated {
         result.note = Some(cut_note(result.row_count, budget, next));
-    } else if !result.has_more && next >= MAX_QUERY_ROWS {
-        result.note = Some(ceiling_note(next));
     }
     result
+}
+
+/// A SuiteQL page that reaches NetSuite's ceiling ends the paging whatever NetSuite said of more rows, and says
+/// why (a page cut to the size budget keeps its own note and next offset).
+fn stop_at_ceiling(result: &mut SuiteQlResult, offset: u32) {
+    let next = u64::from(offset) + result.row_count as u64;
+    if !result.truncated && next >= MAX_QUERY_ROWS {
+        result.has_more = false;
+        result.next_offset = None;
+        result.note = Some(ceiling_note(next));
+    }
 }
 
 /// Paging stopped at NetSuite's ceiling: whether the query has more rows cannot be told (NetSuite's count may
@@ -150,8 +160,12 @@ pub async fn run(
             ),
         ));
     }
-    let window = ctx.client.suiteql(query, offset, limit).await?;
-    Ok(shape(window, offset, ctx.max_result_chars))
+    // A window crossing the ceiling would ask NetSuite for a page past it.
+    let room = u32::try_from(MAX_QUERY_ROWS - u64::from(offset)).unwrap_or(u32::MAX);
+    let window = ctx.client.suiteql(query, offset, limit.min(room)).await?;
+    let mut result = shape(window, offset, ctx.max_result_chars);
+    stop_at_ceiling(&mut result, offset);
+    Ok(result)
 }
 
 /// The output schema of every SuiteQL tool (portable).
@@ -190,13 +204,22 @@ mod tests {
     }
 
     #[test]
-    fn a_last_page_at_netsuites_ceiling_says_the_query_may_have_more() {
-        let r = shape(window(10, false), 99_990, 50_000);
-        assert!(!r.has_more && r.next_offset.is_none());
-        let note = r.note.unwrap();
-        assert!(note.contains("at most 100000 rows"), "{note}");
-        // The same page short of the ceiling ends the result.
-        assert!(shape(window(10, false), 99_980, 50_000).note.is_none());
+    fn a_page_reaching_netsuites_ceiling_ends_the_paging_and_says_the_query_may_have_more() {
+        for has_more in [false, true] {
+            let mut r = shape(window(10, has_more), 99_990, 50_000);
+            stop_at_ceiling(&mut r, 99_990);
+            assert!(!r.has_more && r.next_offset.is_none(), "{has_more}");
+            let note = r.note.unwrap();
+            assert!(note.contains("at most 100000 rows"), "{note}");
+        }
+        // The same page short of the ceiling is left as it is.
+        let mut r = shape(window(10, true), 99_980, 50_000);
+        stop_at_ceiling(&mut r, 99_980);
+        assert_eq!((r.next_offset, r.note), (Some(99_990), None));
+        // A page cut to the budget keeps its own note and where to continue.
+        let mut r = shape(window(500, false), 99_600, 5_000);
+        stop_at_ceiling(&mut r, 99_600);
+        assert!(r.truncated && r.has_more && r.next_offset.is_some());
     }
 
     #[test]

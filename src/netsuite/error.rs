@@ -297,6 +297,11 @@ mod tests {
         assert!(with("replace").contains("sublist"));
         assert!(with("offset").contains("paging"));
         assert!(!with("expandSubResources").contains("SuiteQL"));
+        let without = ApiError::from_body(
+            400,
+            br#"{"status":400,"o:errorDetails":[{"detail":"x","o:errorCode":"INVALID_PARAMETER"}]}"#,
+        );
+        assert!(without.hint().contains("read the detail"));
     }
 
     #[test]

@@ -109,6 +109,14 @@ fn tool_hint(api: &ApiError) -> String {
                 Key::SearchRestlet.env()
             );
         }
+        ErrorClass::InvalidParameter
+            if api
+                .details
+                .iter()
+                .any(|d| matches!(d.query_param.as_deref(), Some("limit" | "offset"))) =>
+        {
+            return api.hint().to_owned();
+        }
         ErrorClass::InvalidParameter | ErrorClass::InvalidContent => {
             "describe_record_type shows a record type's fields and their types"
         }

@@ -4,8 +4,9 @@
 
 use rmcp::ErrorData as McpError;
 use rmcp::model::{
-    CallToolRequestParams, CompleteRequestParams, CustomRequest, ErrorCode, GetPromptRequestParams,
-    InitializeRequestParams, PaginatedRequestParams, ReadResourceRequestParams,
+    CallToolRequestParams, CompleteRequestParams, CustomRequest, DiscoverRequestParams, ErrorCode,
+    GetPromptRequestParams, InitializeRequestParams, PaginatedRequestParams,
+    ReadResourceRequestParams, SubscriptionsListenRequestParams,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -24,7 +25,8 @@ pub(super) fn answer(request: &CustomRequest) -> McpError {
         "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list" => {
             problem::<Option<PaginatedRequestParams>>(params)
         }
-        "ping" => "ping takes no params (or an empty object)".to_owned(),
+        "subscriptions/listen" => problem::<SubscriptionsListenRequestParams>(params),
+        "server/discover" => problem::<Option<DiscoverRequestParams>>(params),
         _ => {
             return McpError::new(
                 ErrorCode::METHOD_NOT_FOUND,
@@ -36,10 +38,19 @@ pub(super) fn answer(request: &CustomRequest) -> McpError {
     McpError::invalid_params(format!("invalid params for {method}: {problem}"), None)
 }
 
+/// Longest problem echoed back: serde may quote the bad value, which can be huge.
+const MAX_PROBLEM_CHARS: usize = 300;
+
 /// What is wrong with `params` as a `T`, in serde's words (e.g. "missing field `name`").
 fn problem<T: DeserializeOwned>(params: Value) -> String {
     match serde_json::from_value::<T>(params) {
-        Err(e) => e.to_string(),
+        Err(e) => {
+            let text = e.to_string();
+            match text.char_indices().nth(MAX_PROBLEM_CHARS) {
+                Some((cut, _)) => format!("{}… (cut)", &text[..cut]),
+                None => text,
+            }
+        }
         // rmcp refused them for a reason its params type alone does not show (e.g. the request's shape).
         Ok(_) => "they do not match the method's schema".to_owned(),
     }

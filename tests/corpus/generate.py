@@ -50,6 +50,8 @@ for f in ["a", [1], ["a b"], ["a&b=c"], ["../x"], ["a,b"], [""], [None], {}]:
 for e in ["yes", 1, [], {}]:
     add("get_record", {"record_type": "customer", "id": "1", "expand_sub_resources": e}, mentions="expand_sub_resources")
 
+add("get_record", {"record_type": "customer", "id": "1", "fields": []}, mentions="fields", note="names no field")
+
 # run_suiteql
 for q in [5, None, [], {}, True]:
     add("run_suiteql", {"query": q}, mentions="query", note="wrong type")
