@@ -181,3 +181,32 @@ async fn two_accounts_on_one_redis_and_prefix_each_get_their_own_limit() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_first_command_after_redis_comes_back_works() {
+    let Some(mut redis) = RedisServer::start().await else {
+        return;
+    };
+    let scale = scale(&settings(redis.url(), None));
+    scale.redis().ping().await.unwrap();
+
+    // Redis restarts while the instance is idle: its connection is dead, which it learns only by using it.
+    redis.stop();
+    redis.restart().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    scale
+        .redis()
+        .ping()
+        .await
+        .expect("the first command after an idle restart works");
+
+    // Redis is down for a while, and was seen down: once back, the next command works.
+    redis.stop();
+    assert!(scale.redis().ping().await.is_err());
+    redis.restart().await;
+    scale
+        .redis()
+        .ping()
+        .await
+        .expect("the first command after an outage works");
+}

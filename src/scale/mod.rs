@@ -53,6 +53,52 @@ pub struct Redis {
     prefix: String,
     timeout: Duration,
     host: String,
+    freshness: std::sync::Arc<Freshness>,
+}
+
+/// After a failure, or after a quiet spell, the shared connection may be dead without the connection manager
+/// knowing (Redis restarted or failed over): the next command on it would fail, and only that failure makes the
+/// manager reconnect. So such a command is preceded by a `PING`, which takes that failure (it changes nothing,
+/// so it is safe to send twice) and lets the command run on the new connection.
+const QUIET_SPELL: Duration = Duration::from_secs(1);
+
+/// When the connection last answered, and whether it failed since.
+struct Freshness {
+    started: std::time::Instant,
+    last_ok_ms: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl Freshness {
+    fn new() -> Self {
+        Self {
+            started: std::time::Instant::now(),
+            last_ok_ms: std::sync::atomic::AtomicU64::new(0),
+            // Nothing has answered yet: the first command checks the connection too.
+            failed: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn answered(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.last_ok_ms.store(self.now_ms(), Relaxed);
+        self.failed.store(false, Relaxed);
+    }
+
+    fn failed(&self) {
+        self.failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn doubtful(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let quiet = self.now_ms().saturating_sub(self.last_ok_ms.load(Relaxed));
+        self.failed.load(Relaxed) || quiet > QUIET_SPELL.as_millis() as u64
+    }
 }
 
 impl std::fmt::Debug for Redis {
@@ -118,6 +164,7 @@ impl Redis {
             prefix: config.prefix.clone(),
             timeout: config.timeout,
             host: config.display_host(),
+            freshness: std::sync::Arc::new(Freshness::new()),
         })
     }
 
@@ -145,20 +192,63 @@ impl Redis {
         &self.client
     }
 
-    /// Runs one Redis operation within the time limit; failures become [`ScaleError::Unavailable`].
+    /// Runs one Redis operation within the time limit; failures become [`ScaleError::Unavailable`]. A connection
+    /// that may have died meanwhile is checked first (see [`QUIET_SPELL`]).
     pub(crate) async fn run<T>(
         &self,
         what: &'static str,
         op: impl Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, ScaleError> {
-        match tokio::time::timeout(self.timeout, op).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(self.unavailable(what, describe(&e))),
-            Err(_) => Err(self.unavailable(
-                what,
-                format!("no answer within {} ms", self.timeout.as_millis()),
-            )),
+        if self.freshness.doubtful() {
+            self.probe()
+                .await
+                .map_err(|reason| self.unavailable(what, reason))?;
         }
+        match tokio::time::timeout(self.timeout, op).await {
+            Ok(Ok(v)) => {
+                self.freshness.answered();
+                Ok(v)
+            }
+            Ok(Err(e)) => {
+                self.freshness.failed();
+                Err(self.unavailable(what, describe(&e)))
+            }
+            Err(_) => {
+                self.freshness.failed();
+                Err(self.unavailable(what, self.no_answer()))
+            }
+        }
+    }
+
+    fn no_answer(&self) -> String {
+        format!("no answer within {} ms", self.timeout.as_millis())
+    }
+
+    /// `PING`, once more if the connection turns out to be dead (the manager has started a new one by then).
+    async fn probe(&self) -> Result<(), String> {
+        let mut conn = self.connection();
+        let mut reason = String::new();
+        for _ in 0..2 {
+            let cmd = redis::cmd("PING");
+            let ping = cmd.query_async::<String>(&mut conn);
+            match tokio::time::timeout(self.timeout, ping).await {
+                Ok(Ok(_)) => {
+                    self.freshness.answered();
+                    return Ok(());
+                }
+                Ok(Err(e)) if e.is_io_error() || e.is_connection_dropped() => reason = describe(&e),
+                Ok(Err(e)) => {
+                    reason = describe(&e);
+                    break;
+                }
+                Err(_) => {
+                    reason = self.no_answer();
+                    break;
+                }
+            }
+        }
+        self.freshness.failed();
+        Err(reason)
     }
 
     pub(crate) fn unavailable(&self, what: &'static str, reason: String) -> ScaleError {
