@@ -210,3 +210,66 @@ async fn the_first_command_after_redis_comes_back_works() {
         .await
         .expect("the first command after an outage works");
 }
+
+/// One `run_suiteql` call through a fresh MCP session on `url`; panics (with the server's log) if it fails.
+async fn suiteql_works(url: &str, log: &std::sync::Mutex<String>) {
+    let client = Recorder::default()
+        .serve(StreamableHttpClientTransport::from_uri(url.to_owned()))
+        .await
+        .expect("MCP session over HTTP");
+    let serde_json::Value::Object(args) = json!({"query": "SELECT id FROM customer", "limit": 1})
+    else {
+        unreachable!()
+    };
+    let r = client
+        .call_tool(CallToolRequestParams::new("run_suiteql").with_arguments(args))
+        .await
+        .unwrap();
+    assert_ne!(
+        r.is_error,
+        Some(true),
+        "{}\n{}",
+        mcp_support::text_of(&r),
+        log.lock().unwrap()
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_token_sealed_with_another_state_key_is_replaced_and_flagged_not_fatal() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let account = common::start(Algorithm::ES256).await;
+    let serve = |key: &str| {
+        let mut cmd = common::serve_http_command("127.0.0.1:0");
+        cmd.envs(account.env())
+            .env("NETSUITE_MCP_REDIS_URL", redis.url())
+            .env("NETSUITE_MCP_STATE_KEY", key);
+        cmd
+    };
+    // A misconfigured instance (another key) stores the shared NetSuite token first, then goes away.
+    let wrong =
+        common::spawn_serving(&mut serve("another-state-key-of-at-least-32-characters")).await;
+    suiteql_works(&wrong.url, &wrong.stderr).await;
+    drop(wrong);
+    let tokens_before = account.sandbox.counters().token_requests;
+
+    // A well-configured instance cannot open that token: it gets its own rather than failing every call.
+    let right = common::spawn_serving(&mut serve(STATE_KEY)).await;
+    suiteql_works(&right.url, &right.stderr).await;
+    assert_eq!(account.sandbox.counters().token_requests, tokens_before + 1);
+    assert!(
+        right
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("another key shares this Redis"),
+        "the misconfiguration is logged: {}",
+        right.stderr.lock().unwrap()
+    );
+    // The token it stored is the one the next instance with the right key uses.
+    let second = common::spawn_serving(&mut serve(STATE_KEY)).await;
+    suiteql_works(&second.url, &second.stderr).await;
+    assert_eq!(account.sandbox.counters().token_requests, tokens_before + 1);
+}

@@ -93,15 +93,28 @@ impl SharedTokens {
         })
     }
 
-    /// The shared token, if one is stored and opens. A value that does not open (another key) is an error:
-    /// instances must share `NETSUITE_MCP_STATE_KEY`.
+    /// The shared token, if one is stored and opens. One that does not open was stored by an instance with
+    /// another `NETSUITE_MCP_STATE_KEY` (or is damaged): it counts as none, so this instance gets a token of its
+    /// own and stores it over that one, and says so loudly. (Were it an error, one misconfigured instance would
+    /// stop the well-configured ones for the token's lifetime; an M2M token is not single-use, so replacing it
+    /// harms nobody.)
     pub(super) async fn load(&self) -> Result<Option<SharedToken>, String> {
         let Some(stored) = self.slot.get().await? else {
             return Ok(None);
         };
-        let plain = self.sealer.open(&stored).map_err(|e| e.to_string())?;
-        let value: Stored = serde_json::from_slice(&plain)
-            .map_err(|_| "the shared NetSuite token has an unexpected format".to_owned())?;
+        let opened = self
+            .sealer
+            .open(&stored)
+            .ok()
+            .and_then(|plain| serde_json::from_slice::<Stored>(&plain).ok());
+        let Some(value) = opened else {
+            tracing::warn!(
+                "the shared NetSuite token in Redis does not open with this instance's NETSUITE_MCP_STATE_KEY: \
+                 an instance with another key shares this Redis and prefix (every instance needs the same key); \
+                 getting a token of its own and storing it instead"
+            );
+            return Ok(None);
+        };
         let now = unix_ms(SystemTime::now());
         let left = Duration::from_millis(value.expires_ms.saturating_sub(now));
         Ok(Some(SharedToken {

@@ -61,7 +61,13 @@ pub fn describe_error(err: &ToolError) -> String {
         ToolError::NetSuite(
             NetSuiteError::Auth(AuthError::Shared(e)) | NetSuiteError::Shared(e),
         ) => {
-            format!("{e}\nhint: {SHARED_STATE_HINT}")
+            // seal.rs says "does not open" when the key differs: Redis is fine, an instance is not.
+            let hint = if e.contains("does not open") {
+                KEY_MISMATCH_HINT
+            } else {
+                SHARED_STATE_HINT
+            };
+            format!("{e}\nhint: {hint}")
         }
         ToolError::NetSuite(NetSuiteError::Auth(e)) if e.needs_login() => format!(
             "Could not authenticate to NetSuite: {e}\nhint: the NetSuite sign-in this server uses has ended; \
@@ -82,6 +88,10 @@ pub fn describe_error(err: &ToolError) -> String {
         ToolError::NetSuite(e @ NetSuiteError::BadResponse { .. }) => e.to_string(),
     }
 }
+
+/// What to do when a value in the shared state was sealed with another key.
+const KEY_MISMATCH_HINT: &str = "this is the server's shared state, not NetSuite; whoever runs the server gives \
+every instance the same NETSUITE_MCP_STATE_KEY (one instance has another). Retrying will not help until then.";
 
 /// What to do when the state the instances share (Redis) fails.
 const SHARED_STATE_HINT: &str = "this is the server's shared state, not NetSuite; whoever runs the server fixes \
