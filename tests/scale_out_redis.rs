@@ -273,3 +273,25 @@ async fn a_shared_token_sealed_with_another_state_key_is_replaced_and_flagged_no
     suiteql_works(&second.url, &second.stderr).await;
     assert_eq!(account.sandbox.counters().token_requests, tokens_before + 1);
 }
+
+#[tokio::test]
+async fn a_wrong_redis_password_is_named_as_such_and_never_shown() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    redis
+        .query(&["CONFIG", "SET", "requirepass", "the-right-pass"])
+        .await
+        .unwrap();
+    let url = redis
+        .url()
+        .replace("redis://", "redis://:the-wrong-pass-1234@");
+    let err = scale(&settings(url, None))
+        .redis()
+        .ping()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains("the-wrong-pass-1234"), "{err}");
+}

@@ -25,9 +25,9 @@ use crate::config::{Key, RedisConfig};
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ScaleError {
     #[error(
-        "Redis at {host} did not answer while {what} ({reason}). The instances share the account's NetSuite \
-         concurrency limit and token through it ({setting}): check that Redis is running and reachable; calls \
-         work again as soon as it is. Nothing was sent to NetSuite"
+        "Redis at {host} failed while {what} ({reason}). The instances share the account's NetSuite \
+         concurrency limit and token through it ({setting}): check that Redis is running, reachable and \
+         accepts the URL's credentials; calls work again as soon as it does. Nothing was sent to NetSuite"
     )]
     Unavailable {
         host: String,
@@ -285,7 +285,9 @@ fn describe(e: &redis::RedisError) -> String {
             Key::RedisCaFile.env()
         );
     }
-    if e.is_connection_refusal() {
+    if e.kind() == redis::ErrorKind::AuthenticationFailed {
+        "authentication failed: check the user name and password in the URL".into()
+    } else if e.is_connection_refusal() {
         "connection refused".into()
     } else if e.is_timeout() {
         "timed out".into()
