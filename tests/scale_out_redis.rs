@@ -1,7 +1,9 @@
 //! The Redis connection of scale-out (design.md §1.9), against a real `redis-server`: `rediss://` with the
 //! server's own certificate authority works end to end (an instance serves calls through it); a certificate
 //! Redis's is not signed by gives a clear, prompt error naming the fix and no password; and the shared limit
-//! belongs to the account, so two accounts on one Redis with the default prefix each get their own.
+//! belongs to the account, so two accounts on one Redis with the default prefix each get their own. Also: the
+//! first command after Redis restarts works, a wrong password is named as such, and a shared token sealed with
+//! another instance's state key is replaced rather than failing calls.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod common;
