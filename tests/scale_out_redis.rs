@@ -63,33 +63,13 @@ async fn an_instance_serves_calls_through_redis_over_tls_with_its_own_ca() {
     .await;
     assert!(url.starts_with("http://"), "{url}");
 
-    let client = Recorder::default()
-        .serve(StreamableHttpClientTransport::from_uri(url.clone()))
-        .await
-        .expect("MCP session over HTTP");
-    let serde_json::Value::Object(args) =
-        json!({"query": "SELECT id FROM customer ORDER BY id", "limit": 2})
-    else {
-        unreachable!()
-    };
-    let r = client
-        .call_tool(CallToolRequestParams::new("run_suiteql").with_arguments(args))
-        .await
-        .unwrap();
-    assert_ne!(
-        r.is_error,
-        Some(true),
-        "{}\n{}",
-        mcp_support::text_of(&r),
-        stderr.lock().unwrap()
-    );
+    suiteql_works(&url, &stderr).await;
     // The call went through the shared limiter and token slot in the TLS Redis.
     let keys = redis.query(&["KEYS", "netsuite-mcp:*"]).await.unwrap();
     let keys = format!("{keys:?}");
     assert!(keys.contains("netsuite-mcp:token:"), "{keys}");
     let health = reqwest::get(url.replace("/mcp", "/healthz")).await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    client.cancel().await.unwrap();
 }
 
 #[tokio::test]
