@@ -241,12 +241,16 @@ async fn a_shared_token_sealed_with_another_state_key_is_replaced_and_flagged_no
     let right = common::spawn_serving(&mut serve(STATE_KEY)).await;
     suiteql_works(&right.url, &right.stderr).await;
     assert_eq!(account.sandbox.counters().token_requests, tokens_before + 1);
-    assert!(
+    let logged = mcp_support::eventually(Duration::from_secs(5), || {
         right
             .stderr
             .lock()
             .unwrap()
-            .contains("another key shares this Redis"),
+            .contains("another key shares this Redis")
+    })
+    .await;
+    assert!(
+        logged,
         "the misconfiguration is logged: {}",
         right.stderr.lock().unwrap()
     );

@@ -210,7 +210,12 @@ impl Redis {
                 Ok(v)
             }
             Ok(Err(e)) => {
-                self.freshness.failed();
+                // An error reply (a script's refusal) came over a working connection.
+                if e.is_io_error() || e.is_unrecoverable_error() {
+                    self.freshness.failed();
+                } else {
+                    self.freshness.answered();
+                }
                 Err(self.unavailable(what, describe(&e)))
             }
             Err(_) => {
@@ -236,7 +241,10 @@ impl Redis {
                     self.freshness.answered();
                     return Ok(());
                 }
-                Ok(Err(e)) if e.is_io_error() || e.is_connection_dropped() => reason = describe(&e),
+                // Redis's own response timeout is an I/O error too, but one the manager does not reconnect on.
+                Ok(Err(e)) if (e.is_io_error() || e.is_connection_dropped()) && !e.is_timeout() => {
+                    reason = describe(&e)
+                }
                 Ok(Err(e)) => {
                     reason = describe(&e);
                     break;
@@ -262,12 +270,9 @@ impl Redis {
 
     /// Whether Redis answers `PING` within the time limit.
     pub async fn ping(&self) -> Result<(), ScaleError> {
-        let mut conn = self.connection();
-        self.run("checking health", async move {
-            redis::cmd("PING").query_async::<String>(&mut conn).await
-        })
-        .await
-        .map(|_| ())
+        self.probe()
+            .await
+            .map_err(|reason| self.unavailable("checking health", reason))
     }
 }
 
@@ -285,7 +290,7 @@ fn describe(e: &redis::RedisError) -> String {
             Key::RedisCaFile.env()
         );
     }
-    if e.kind() == redis::ErrorKind::AuthenticationFailed {
+    if e.kind() == redis::ErrorKind::AuthenticationFailed || e.code() == Some("WRONGPASS") {
         "authentication failed: check the user name and password in the URL".into()
     } else if e.is_connection_refusal() {
         "connection refused".into()
