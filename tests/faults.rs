@@ -13,7 +13,7 @@ use netsuite_sandbox::Fault;
 use serde_json::{Value, json};
 
 use common::TestAccount;
-use mcp_support::{Mcp, eventually, spawn};
+use mcp_support::{Mcp, sandbox_idle, spawn};
 
 /// Quick retries and timeouts, trace logging (so the secrets check sees everything).
 const FAST: &[(&str, &str)] = &[
@@ -581,12 +581,7 @@ async fn a_cancelled_slow_call_frees_its_slot_and_other_calls_keep_flowing() {
     let cancelled = tokio::time::timeout(Duration::from_millis(500), slow).await;
     assert!(cancelled.is_err(), "the slow call was still waiting");
     assert!(
-        eventually(Duration::from_secs(5), || account
-            .sandbox
-            .counters()
-            .in_flight
-            == 0)
-        .await,
+        sandbox_idle(&account).await,
         "the cancelled request still holds an account slot"
     );
     still_serving(&account, &mcp).await;
@@ -608,14 +603,7 @@ async fn a_cancelled_slow_call_frees_its_slot_and_other_calls_keep_flowing() {
             .await
             .is_err()
     );
-    assert!(
-        eventually(Duration::from_secs(5), || account
-            .sandbox
-            .counters()
-            .in_flight
-            == 0)
-        .await
-    );
+    assert!(sandbox_idle(&account).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(account.sandbox.counters().api_requests - before, 1);
     still_serving(&account, &mcp).await;

@@ -12,7 +12,7 @@ use netsuite_mcp::auth::Algorithm;
 use netsuite_sandbox::Fault;
 use serde_json::{Value, json};
 
-use mcp_support::{eventually, spawn, text_of};
+use mcp_support::{eventually, sandbox_idle, spawn, text_of};
 
 #[tokio::test]
 async fn path_injection_attempts_are_refused_before_any_request() {
@@ -349,12 +349,7 @@ async fn a_cancelled_call_stops_its_netsuite_request() {
         "the request reached the sandbox"
     );
     assert!(
-        eventually(Duration::from_secs(5), || account
-            .sandbox
-            .counters()
-            .in_flight
-            == 0)
-        .await,
+        sandbox_idle(&account).await,
         "the NetSuite request is still in flight after the cancellation"
     );
     account.sandbox.set_latency(Duration::ZERO);

@@ -16,7 +16,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceError, ServiceExt};
 use serde_json::{Value, json};
 
-use mcp_support::{Mcp, eventually, spawn, text_of};
+use mcp_support::{Mcp, eventually, sandbox_idle, spawn, text_of};
 
 /// 96 transactions × 125 customers = 12 000 rows, in a stable order (12 NetSuite pages).
 const QUERY: &str = "SELECT t.id AS tran, t.tranid, c.id AS cust, c.companyname, t.memo \
@@ -333,12 +333,7 @@ async fn cancelling_an_export_midway_frees_every_netsuite_slot() {
         // Dropping the client's call future (here, at the end of this block) sends notifications/cancelled.
     }
     assert!(
-        eventually(Duration::from_secs(5), || account
-            .sandbox
-            .counters()
-            .in_flight
-            == 0)
-        .await,
+        sandbox_idle(&account).await,
         "NetSuite requests are still in flight after the cancellation: {:?}",
         account.sandbox.counters()
     );
@@ -491,14 +486,7 @@ async fn exports_below_one_page_of_exactly_one_page_and_of_a_partial_last_page_e
     for (query, rows) in cases {
         // The previous export's speculative pages past its end were dropped, but may still be reaching the
         // sandbox: let them land before counting this export's requests.
-        assert!(
-            eventually(Duration::from_secs(5), || account
-                .sandbox
-                .counters()
-                .in_flight
-                == 0)
-            .await
-        );
+        assert!(sandbox_idle(&account).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
         account.sandbox.reset_counters();
         let out = mcp

@@ -71,8 +71,7 @@ impl SharedLogin {
         when_empty: WhenEmpty,
         request_timeout: Duration,
     ) -> Result<Self, String> {
-        let sealer = Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
-            .map_err(|e| e.to_string())?;
+        let sealer = sealer_for(state_key, identity).map_err(|e| e.to_string())?;
         Ok(Self {
             slot,
             sealer: Arc::new(sealer),
@@ -152,6 +151,12 @@ impl SharedLogin {
     }
 }
 
+/// The sealer of `identity`'s slot: bound to its purpose and to whom it is for, so a sealed login copied into
+/// another person's slot does not open there.
+fn sealer_for(state_key: &SecretString, identity: &str) -> Result<Sealer, crate::seal::SealError> {
+    Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
+}
+
 fn seal_login(sealer: &Sealer, login: &StoredLogin) -> Result<String, AuthError> {
     let plain = serde_json::to_vec(login).map_err(|e| AuthError::Shared(e.to_string()))?;
     sealer
@@ -166,8 +171,7 @@ pub fn seal_for_slot(
     identity: &str,
     login: &StoredLogin,
 ) -> Result<String, String> {
-    let sealer = Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
-        .map_err(|e| e.to_string())?;
+    let sealer = sealer_for(state_key, identity).map_err(|e| e.to_string())?;
     seal_login(&sealer, login).map_err(|e| e.to_string())
 }
 
@@ -177,8 +181,7 @@ pub fn open_from_slot(
     identity: &str,
     sealed: &str,
 ) -> Result<StoredLogin, String> {
-    let sealer = Sealer::new(state_key, &format!("{SEAL_CONTEXT}\n{identity}"))
-        .map_err(|e| e.to_string())?;
+    let sealer = sealer_for(state_key, identity).map_err(|e| e.to_string())?;
     let plain = sealer.open(sealed).map_err(|e| e.to_string())?;
     serde_json::from_slice(&plain).map_err(|_| "the shared sign-in has an unexpected format".into())
 }

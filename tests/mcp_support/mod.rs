@@ -244,6 +244,14 @@ pub fn text_of(r: &CallToolResult) -> String {
         .join("\n")
 }
 
+/// Whether the sandbox has no request in flight within 5 s (dropped or cancelled requests have landed).
+pub async fn sandbox_idle(account: &TestAccount) -> bool {
+    eventually(Duration::from_secs(5), || {
+        account.sandbox.counters().in_flight == 0
+    })
+    .await
+}
+
 /// Polls `cond` every 20 ms for up to `within`.
 pub async fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + within;
